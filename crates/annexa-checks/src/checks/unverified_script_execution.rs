@@ -1,0 +1,134 @@
+use annexa_model::pipeline::StepAction;
+use annexa_model::{Outcome, Platform, Span};
+
+use crate::check::{Check, PipelineCx, Sink, check};
+
+check! {
+    /// ## What it does
+    /// Finds scripts that download code and run it in one go without checking it: `curl ... |
+    /// sh`, `wget -O- ... | bash`, `bash <(curl ...)`, `sh -c "$(curl ...)"`.
+    ///
+    /// ## Why is this bad?
+    /// Whatever the server returns at that moment runs in your build with its secrets. The
+    /// script is not pinned, not reviewed and not verified; a compromised host or CDN (the
+    /// 2021 Codecov uploader compromise) becomes code execution in every pipeline that pipes
+    /// it into a shell.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// steps:
+    ///   - run: curl -sSfL https://example.com/install.sh | sh
+    /// ```
+    ///
+    /// ## Fix
+    /// Download to a file, verify a pinned checksum or signature, then run it — or use a
+    /// package manager or a pinned action.
+    /// ```yaml
+    ///   - run: |
+    ///       curl -sSfLo install.sh https://example.com/install.sh
+    ///       echo "<sha256>  install.sh" | sha256sum -c -
+    ///       sh install.sh
+    /// ```
+    pub struct UnverifiedScriptExecution {
+        id: UnverifiedScriptExecution,
+        summary: "downloaded script piped into a shell",
+        severity: Medium,
+        confidence: High,
+        scope: Pipeline,
+        platforms: Platform::CI,
+        controls: [A5_21, A8_7],
+    }
+}
+
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "pwsh", "iex", "sudo"];
+
+/// The offending fragment of one script line, if it pipes a download into an interpreter.
+pub(crate) fn piped_download(line: &str) -> Option<&str> {
+    let l = line.trim();
+    let fetches = |s: &str| {
+        s.split_whitespace().any(|w| matches!(w, "curl" | "wget" | "iwr" | "invoke-webrequest") || w.ends_with("/curl") || w.ends_with("/wget"))
+    };
+    // `bash <(curl ...)` and `sh -c "$(curl ...)"`
+    for marker in ["<(curl", "<(wget", "$(curl", "$(wget", "`curl", "`wget"] {
+        if let Some(i) = l.find(marker) {
+            let before = &l[..i];
+            if before.split_whitespace().any(|w| SHELLS.contains(&w)) {
+                return Some(l);
+            }
+        }
+    }
+    let parts: Vec<&str> = l.split('|').collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut fetched = false;
+    for (n, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            // `||`: a new command begins.
+            fetched = false;
+            continue;
+        }
+        if n > 0 && fetched {
+            let first = part.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            let first = first.rsplit('/').next().unwrap_or_default();
+            if SHELLS.contains(&first) {
+                return Some(l);
+            }
+        }
+        if fetches(&part.to_ascii_lowercase()) {
+            fetched = true;
+        }
+    }
+    None
+}
+
+impl Check for UnverifiedScriptExecution {
+    fn meta(&self) -> &'static annexa_model::CheckMeta {
+        &Self::META
+    }
+
+    fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
+        let mut runs = 0;
+        let mut failed = false;
+        for (job, step) in cx.pipeline.steps() {
+            let StepAction::Run { script, site, .. } = &step.action else { continue };
+            runs += 1;
+            for line in script.lines() {
+                let Some(fragment) = piped_download(line) else { continue };
+                failed = true;
+                let span = site.span.and_then(|s| {
+                    let hay = cx.source.get(s.start..s.end)?;
+                    let i = hay.find(fragment)?;
+                    Some(Span { start: s.start + i, end: s.start + i + fragment.len() })
+                });
+                out.at_span(cx.file, site, span, Outcome::Fail, format!("step `{}` in job `{}` runs a downloaded script without verifying it", step.label(), job.id));
+            }
+        }
+        match (runs, failed) {
+            (0, _) => {
+                out.file(cx.file, Outcome::NotRelevant, "no scripts");
+            }
+            (n, false) => {
+                out.file(cx.file, Outcome::Pass, format!("none of the {n} scripts pipes a download into an interpreter"));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::piped_download;
+
+    #[test]
+    fn patterns() {
+        assert!(piped_download("curl -sSL https://x/install.sh | sh").is_some());
+        assert!(piped_download("curl -fsSL https://x | sudo bash -s -- -y").is_some());
+        assert!(piped_download("wget -qO- https://x | /bin/bash").is_some());
+        assert!(piped_download("bash <(curl -s https://codecov.io/bash)").is_some());
+        assert!(piped_download("sh -c \"$(curl -fsSL https://x)\"").is_some());
+        assert!(piped_download("curl -s https://api | jq .tag").is_none());
+        assert!(piped_download("cat x | sh").is_none());
+        assert!(piped_download("curl -o f https://x || sh fallback.sh").is_none());
+    }
+}

@@ -1,0 +1,271 @@
+//! `annexa`: the command line. The only composition root: it reads arguments and
+//! configuration, runs the engine, assesses, and hands the result to a reporter.
+//!
+//! Exit codes: 0 clean; 1 findings at or above `--fail-on` (or unreadable files with
+//! `--strict`); 2 usage or configuration error; 3 internal error.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use annexa_config::Settings;
+use annexa_engine::{ScanOptions, ScanResult};
+use annexa_model::{CheckId, ControlId, Outcome, Severity};
+use annexa_report::ReportInput;
+
+#[derive(Parser)]
+#[command(name = "annexa", version, about = "ISO/IEC 27001:2022 evidence from CI/CD pipelines, repositories and source platforms")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the checks over repository folders (each PATH is one repository).
+    Scan(ScanArgs),
+    /// All 93 Annex A controls with their status dimensions, or one control in detail.
+    Controls {
+        /// A control id such as A.8.32.
+        id: Option<String>,
+        /// Repository folders to assess (repeatable).
+        #[arg(long = "path", default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The check catalogue, or one check's documentation.
+    Checks {
+        /// A check id such as unpinned-external-code.
+        id: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Terminal)]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The report's point in time (RFC 3339, e.g. 2026-11-26T00:00:00Z); default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Configuration file; default: annexa.toml in the first PATH, if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Repository folders (default: the current folder).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    /// Exit 1 when a finding at or above this severity remains (default: never).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Also exit 1 when a file could not be read or parsed.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Terminal,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Never,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::Never => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+/// An error the user can fix (exit 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("annexa: internal error: {info}\nThis is a bug; please report it with the command you ran.");
+        std::process::exit(3);
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<annexa_config::ConfigError>().is_some() => {
+            eprintln!("annexa: error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("annexa: internal error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Controls { id, paths, common } => controls(id, &paths, &common),
+        Command::Checks { id, format } => checks(id, format),
+    }
+}
+
+fn as_of(given: Option<&str>) -> anyhow::Result<String> {
+    match given {
+        Some(s) => {
+            let ts: jiff::Timestamp = s.parse().map_err(|e| usage(format!("--as-of `{s}` is not an RFC 3339 time: {e}")))?;
+            Ok(ts.to_string())
+        }
+        None => Ok(jiff::Timestamp::now().round(jiff::Unit::Second).context("rounding the current time")?.to_string()),
+    }
+}
+
+fn load_settings(common: &Common, first: &Path) -> anyhow::Result<Settings> {
+    Ok(match &common.config {
+        Some(p) => Settings::load(p)?,
+        None => Settings::discover(first)?,
+    })
+}
+
+fn run_scan(paths: &[PathBuf], settings: Settings) -> anyhow::Result<ScanResult> {
+    let mut limits = annexa_source::Limits::default();
+    if let Some(b) = settings.max_file_bytes {
+        limits.max_bytes = b;
+    }
+    if let Some(d) = settings.max_depth {
+        limits.max_depth = d;
+    }
+    let options = ScanOptions { limits, settings };
+    annexa_engine::scan(paths, &options).map_err(|e| usage(e.to_string()))
+}
+
+fn color_for(output: &Option<PathBuf>) -> bool {
+    output.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Write the report to the file (atomically: a crash never leaves half a report) or stdout.
+fn emit(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+            tmp.write_all(text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            tmp.persist(path).map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`annexa scan | head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    Ok(())
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let settings = load_settings(&args.common, &args.paths[0])?;
+    let fail_on = match args.fail_on {
+        Some(f) => f.severity(),
+        None => settings.fail_on,
+    };
+    let as_of = as_of(args.common.as_of.as_deref())?;
+    let result = run_scan(&args.paths, settings)?;
+    let assessment = annexa_assess::assess(&result.checks, &result.observations);
+    let input = ReportInput { scan: &result, assessment: &assessment, as_of: &as_of, tool_version: env!("CARGO_PKG_VERSION") };
+    let text = match args.common.format {
+        Format::Terminal => annexa_report::terminal::render(&input, color_for(&args.common.output)),
+        Format::Json => annexa_report::json::render(&input),
+    };
+    emit(&args.common.output, &text)?;
+
+    let gated = fail_on.map_or(0, |s| result.observations.iter().filter(|o| o.outcome == Outcome::Fail && o.severity >= s).count());
+    let unreadable = result.diagnostics.iter().filter(|d| d.kind.is_skip()).count();
+    if gated > 0 {
+        eprintln!("annexa: {gated} finding(s) at or above --fail-on {}", fail_on.map_or("never", |s| s.as_str()));
+        return Ok(ExitCode::from(1));
+    }
+    if args.strict && unreadable > 0 {
+        eprintln!("annexa: {unreadable} file(s) could not be examined (--strict)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
+    let control = match &id {
+        Some(s) => Some(ControlId::parse(s).ok_or_else(|| usage(format!("`{s}` is not an Annex A control id (e.g. A.8.32)")))?),
+        None => None,
+    };
+    let settings = load_settings(common, &paths[0])?;
+    let as_of = as_of(common.as_of.as_deref())?;
+    let result = run_scan(paths, settings)?;
+    let assessment = annexa_assess::assess(&result.checks, &result.observations);
+    let input = ReportInput { scan: &result, assessment: &assessment, as_of: &as_of, tool_version: env!("CARGO_PKG_VERSION") };
+    let text = match (control, common.format) {
+        (None, Format::Terminal) => annexa_report::catalogue::controls_table(&assessment),
+        (None, Format::Json) => annexa_report::catalogue::controls_json(&assessment),
+        (Some(c), Format::Terminal) => annexa_report::catalogue::control_detail(&input, c),
+        (Some(c), Format::Json) => annexa_report::catalogue::control_detail_json(&input, c),
+    };
+    emit(&common.output, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
+    let metas: Vec<&'static annexa_model::CheckMeta> = annexa_checks::registry().iter().map(|c| c.meta()).collect();
+    let text = match id {
+        None => match format {
+            Format::Terminal => annexa_report::catalogue::checks_table(&metas),
+            Format::Json => annexa_report::catalogue::checks_json(&metas),
+        },
+        Some(s) => {
+            let Some(check) = CheckId::parse(&s).and_then(annexa_checks::by_id) else {
+                return Err(usage(format!("`{s}` is not a check id; `annexa checks` lists them")));
+            };
+            match format {
+                Format::Terminal => annexa_report::catalogue::check_page(check.meta()),
+                Format::Json => annexa_report::catalogue::check_json(check.meta()),
+            }
+        }
+    };
+    emit(&None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}

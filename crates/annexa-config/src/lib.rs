@@ -1,0 +1,142 @@
+//! `annexa.toml`: read into raw structs that reject unknown keys, then validated into typed
+//! [`Settings`]. Every error names the file and the line.
+//!
+//! Architecture invariant: configuration narrows or tunes what is examined and reported; it
+//! never changes what a check concludes.
+
+use std::path::{Path, PathBuf};
+
+use annexa_model::Severity;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+/// The file annexa looks for in the first scanned repository when `--config` is not given.
+pub const FILE_NAME: &str = "annexa.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    scan: RawScan,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawScan {
+    fail_on: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<toml::Spanned<String>>,
+    max_file_bytes: Option<toml::Spanned<u64>>,
+    max_depth: Option<toml::Spanned<usize>>,
+}
+
+/// Validated settings.
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// Where the settings came from, if from a file.
+    pub path: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity remains.
+    pub fail_on: Option<Severity>,
+    /// Repository-relative globs of files not examined (always reported as excluded).
+    pub exclude: Vec<String>,
+    exclude_set: GlobSet,
+    pub max_file_bytes: Option<u64>,
+    pub max_depth: Option<usize>,
+}
+
+impl Settings {
+    /// The exclude pattern a repository-relative path matches, if any.
+    pub fn excluded_by(&self, path: &str) -> Option<&str> {
+        self.exclude_set.matches(path).first().map(|&i| self.exclude[i].as_str())
+    }
+
+    /// Read `path`.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Settings::parse(path, &text)
+    }
+
+    /// Read `annexa.toml` in `dir` if it exists.
+    pub fn discover(dir: &Path) -> Result<Settings, ConfigError> {
+        let p = dir.join(FILE_NAME);
+        if p.is_file() { Settings::load(&p) } else { Ok(Settings::default()) }
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigError> {
+        let at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let offset = span.map_or(0, |s| s.start).min(text.len());
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+            ConfigError::Invalid { path: path.to_owned(), line, column, message }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| at(e.span(), e.message().to_owned()))?;
+        let fail_on = match raw.scan.fail_on {
+            None => None,
+            Some(s) => match s.get_ref().as_str() {
+                "never" => None,
+                v => Some(Severity::parse(v).ok_or_else(|| {
+                    at(Some(s.span()), format!("`fail-on` must be one of never, info, low, medium, high, critical; found `{v}`"))
+                })?),
+            },
+        };
+        let mut builder = GlobSetBuilder::new();
+        let mut exclude = Vec::new();
+        for pat in raw.scan.exclude {
+            let glob = Glob::new(pat.get_ref()).map_err(|e| at(Some(pat.span()), format!("invalid exclude pattern: {e}")))?;
+            builder.add(glob);
+            exclude.push(pat.into_inner());
+        }
+        let exclude_set = builder.build().map_err(|e| at(None, format!("invalid exclude patterns: {e}")))?;
+        if let Some(b) = &raw.scan.max_file_bytes
+            && *b.get_ref() == 0
+        {
+            return Err(at(Some(b.span()), "`max-file-bytes` must be positive".into()));
+        }
+        if let Some(d) = &raw.scan.max_depth
+            && !(1..=200).contains(d.get_ref())
+        {
+            return Err(at(Some(d.span()), "`max-depth` must be between 1 and 200 (the YAML span layer cannot go deeper safely)".into()));
+        }
+        Ok(Settings {
+            path: Some(path.to_owned()),
+            fail_on,
+            exclude,
+            exclude_set,
+            max_file_bytes: raw.scan.max_file_bytes.map(|s| s.into_inner()),
+            max_depth: raw.scan.max_depth.map(|s| s.into_inner()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid() {
+        let s = Settings::parse(Path::new("annexa.toml"), "[scan]\nfail-on = \"high\"\nexclude = [\"vendor/**\"]\n").unwrap();
+        assert_eq!(s.fail_on, Some(Severity::High));
+        assert_eq!(s.excluded_by("vendor/x/action.yml"), Some("vendor/**"));
+        assert_eq!(s.excluded_by(".github/workflows/ci.yml"), None);
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\n\nfail-onn = \"high\"\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("annexa.toml:3:1: unknown field `fail-onn`"), "{msg}");
+        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\nfail-on = \"severe\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("annexa.toml:2:11:"), "{e}");
+        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\nmax-depth = 1000\n").unwrap_err();
+        assert!(e.to_string().contains("max-depth"), "{e}");
+    }
+}

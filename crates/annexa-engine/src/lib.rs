@@ -1,0 +1,16 @@
+//! The engine: turns repository folders into a deterministic [`ScanResult`].
+//!
+//! Flow: each PATH is one repository → git provenance (commit, tracked and modified files) →
+//! discovery with the `ignore` crate (hidden folders included, `.gitignore` honoured, symlinks
+//! leaving the tree refused) → per file, in parallel: guarded read, parse, map to the pipeline
+//! model, pipeline checks → per repository: repository checks → one total sort.
+//!
+//! Architecture invariant: one bad file is a diagnostic, never an abort; results are sorted
+//! after all parallel work, so output never depends on scheduling.
+
+mod discover;
+mod git;
+mod scan;
+
+pub use discover::{FileKind, classify};
+pub use scan::{Repository, ScanOptions, ScanResult, SourceFile, FileStatus, Excluded, scan, fingerprint};

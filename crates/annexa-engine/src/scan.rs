@@ -1,0 +1,403 @@
+//! The scan: discovery, parallel per-file work, repository checks, total sort.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annexa_checks::{FileInfo, PipelineCx, RepoCx, RepoFile, Sink, registry};
+use annexa_config::Settings;
+use annexa_github::{CodeOwners, map_action, map_workflow};
+use annexa_model::check::CheckScope;
+use annexa_model::pipeline::Pipeline;
+use annexa_model::{CheckMeta, Diagnostic, DiagnosticKind, Observation, Provenance, RepoIdentity};
+use annexa_source::{Limits, Refusal, YamlFile, read_text};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::discover::{FileKind, classify};
+use crate::git;
+
+/// What to scan and how.
+#[derive(Debug, Default)]
+pub struct ScanOptions {
+    pub limits: Limits,
+    pub settings: Settings,
+}
+
+/// One scanned repository.
+#[derive(Clone, Debug)]
+pub struct Repository {
+    /// The folder as given on the command line.
+    pub display: String,
+    pub root: PathBuf,
+    pub identity: RepoIdentity,
+    /// HEAD of a git work tree whose top level is this folder.
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// Whether the work tree has changes against HEAD (or is not a git work tree).
+    pub dirty: bool,
+}
+
+/// How far a file was understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileStatus {
+    Understood,
+    /// Mapped, with elements taken leniently (see the file's diagnostic).
+    Partly,
+    /// Not examined (see the file's diagnostic).
+    Refused,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Understood => "understood",
+            FileStatus::Partly => "partly-understood",
+            FileStatus::Refused => "not-examined",
+        }
+    }
+}
+
+/// A file annexa read (or tried to).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub repo: u32,
+    pub path: String,
+    pub kind: FileKind,
+    pub status: FileStatus,
+    pub provenance: Provenance,
+    /// SHA-256 of the bytes read, hex; `None` when the file could not be read.
+    pub sha256: Option<String>,
+    /// The text, for snippets and line numbers; `None` for refused files.
+    pub text: Option<Arc<str>>,
+}
+
+/// A file configuration excluded from the scan: never hidden, always reported.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Excluded {
+    pub repo: u32,
+    pub path: String,
+    pub pattern: String,
+}
+
+/// Everything a scan found, totally ordered.
+#[derive(Debug)]
+pub struct ScanResult {
+    pub repositories: Vec<Repository>,
+    pub files: Vec<SourceFile>,
+    pub observations: Vec<Observation>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub excluded: Vec<Excluded>,
+    /// The checks that ran, in registry order.
+    pub checks: Vec<&'static CheckMeta>,
+}
+
+impl ScanResult {
+    pub fn file(&self, repo: u32, path: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.repo == repo && f.path == path)
+    }
+}
+
+/// A stable fingerprint of an observation's check and subject, independent of the commit and
+/// of line numbers: the basis for baselines and run-to-run diffs.
+pub fn fingerprint(o: &Observation) -> String {
+    let mut h = Sha256::new();
+    h.update(o.check.as_str().as_bytes());
+    h.update([0]);
+    h.update(o.subject.locator().as_bytes());
+    let d = h.finalize();
+    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+struct Candidate {
+    repo: u32,
+    path: String,
+    abs: PathBuf,
+    kind: FileKind,
+    /// A refusal found during discovery (symlink leaving the tree).
+    refused: Option<Refusal>,
+}
+
+struct FileWork {
+    file: SourceFile,
+    info: FileInfo,
+    pipeline: Option<Pipeline>,
+    codeowners: Option<CodeOwners>,
+    observations: Vec<Observation>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Scan repository folders. Errors are per file (diagnostics); the scan itself only fails when
+/// a PATH does not exist or is not a folder.
+pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, ScanError> {
+    let mut repositories = Vec::new();
+    let mut gits = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            return Err(ScanError::NotADirectory(p.clone()));
+        }
+        let info = git::inspect(p);
+        let folder = std::fs::canonicalize(p)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "repository".to_owned());
+        let identity = info
+            .as_ref()
+            .and_then(|g| g.identity.clone())
+            .unwrap_or(RepoIdentity { host: "local".into(), owner: String::new(), name: folder });
+        repositories.push(Repository {
+            display: display_path(p),
+            root: p.clone(),
+            identity,
+            commit: info.as_ref().map(|g| g.commit.clone()),
+            branch: info.as_ref().and_then(|g| g.branch.clone()),
+            dirty: info.as_ref().is_none_or(|g| g.dirty),
+        });
+        gits.push(info);
+    }
+
+    let mut excluded = Vec::new();
+    let mut candidates = Vec::new();
+    for (i, repo) in repositories.iter().enumerate() {
+        discover(i as u32, &repo.root, &options.settings, &mut candidates, &mut excluded);
+    }
+
+    let limits = options.limits;
+    let checks = registry();
+    let work: Vec<FileWork> = candidates
+        .into_par_iter()
+        .map(|c| {
+            let repo = &repositories[c.repo as usize];
+            let git = gits[c.repo as usize].as_ref();
+            let clean = git.is_some_and(|g| g.clean.contains(&c.path));
+            let info = FileInfo {
+                repo: c.repo,
+                identity: repo.identity.clone(),
+                path: c.path.clone(),
+                provenance: if clean { Provenance::RepoCommit } else { Provenance::WorkingTree },
+                commit: if clean { git.map(|g| g.commit.clone()) } else { None },
+            };
+            process(c, info, &limits, checks)
+        })
+        .collect();
+
+    let mut files = Vec::with_capacity(work.len());
+    let mut observations = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut pipelines: Vec<(FileInfo, Pipeline)> = Vec::new();
+    let mut owners: Vec<(FileInfo, Arc<str>, CodeOwners)> = Vec::new();
+    for w in work {
+        observations.extend(w.observations);
+        diagnostics.extend(w.diagnostics);
+        if let Some(p) = w.pipeline {
+            pipelines.push((w.info.clone(), p));
+        }
+        if let (Some(co), Some(text)) = (w.codeowners, w.file.text.clone()) {
+            owners.push((w.info.clone(), text, co));
+        }
+        files.push(w.file);
+    }
+
+    // Repository-level checks.
+    let repo_obs: Vec<Vec<Observation>> = (0..repositories.len())
+        .into_par_iter()
+        .map(|i| {
+            let i = i as u32;
+            let repo = &repositories[i as usize];
+            let mut repo_pipelines: Vec<(&FileInfo, &Pipeline)> =
+                pipelines.iter().filter(|(f, _)| f.repo == i).map(|(f, p)| (f, p)).collect();
+            repo_pipelines.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+            // The first CODEOWNERS location GitHub reads wins: .github/, root, docs/.
+            let codeowners = ["/.github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"]
+                .iter()
+                .find_map(|want| {
+                    let want = want.trim_start_matches('/');
+                    owners.iter().find(|(f, ..)| f.repo == i && f.path == want)
+                })
+                .map(|(f, text, co)| RepoFile { file: f, source: text, parsed: co });
+            let cx = RepoCx {
+                repo: i,
+                identity: &repo.identity,
+                commit: if repo.dirty { None } else { repo.commit.as_deref() },
+                provenance: if repo.dirty { Provenance::WorkingTree } else { Provenance::RepoCommit },
+                pipelines: repo_pipelines,
+                codeowners,
+            };
+            let mut out = Vec::new();
+            for check in checks.iter().filter(|c| c.meta().scope == CheckScope::Repository) {
+                let mut sink = Sink::new(check.meta());
+                check.repository(&cx, &mut sink);
+                out.extend(sink.into_observations());
+            }
+            out
+        })
+        .collect();
+    observations.extend(repo_obs.into_iter().flatten());
+
+    // One total order, whatever the scheduling was.
+    observations.sort_by(|a, b| {
+        let ra = first_repo(a);
+        let rb = first_repo(b);
+        (ra, &a.subject, a.check, a.outcome, &a.message, &a.locations).cmp(&(rb, &b.subject, b.check, b.outcome, &b.message, &b.locations))
+    });
+    observations.dedup();
+    diagnostics.sort();
+    files.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
+    excluded.sort();
+
+    Ok(ScanResult { repositories, files, observations, diagnostics, excluded, checks: checks.iter().map(|c| c.meta()).collect() })
+}
+
+fn first_repo(o: &Observation) -> u32 {
+    o.locations
+        .iter()
+        .find_map(|l| match l {
+            annexa_model::Location::File(f) => Some(f.repo),
+            _ => None,
+        })
+        .unwrap_or(u32::MAX)
+}
+
+/// Scan errors that stop the whole run (usage errors, not file problems).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0}: not a directory")]
+    NotADirectory(PathBuf),
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let s = s.trim_end_matches('/');
+    if s.is_empty() { ".".to_owned() } else { s.to_owned() }
+}
+
+fn discover(repo: u32, root: &Path, settings: &Settings, out: &mut Vec<Candidate>, excluded: &mut Vec<Excluded>) {
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .parents(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker.flatten() {
+        let Some(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+        let path = rel.to_string_lossy().replace('\\', "/");
+        let Some(kind) = classify(&path) else { continue };
+        if let Some(pattern) = settings.excluded_by(&path) {
+            excluded.push(Excluded { repo, path, pattern: pattern.to_owned() });
+            continue;
+        }
+        let mut refused = None;
+        let mut abs = entry.path().to_owned();
+        if ft.is_symlink() {
+            match std::fs::canonicalize(entry.path()) {
+                Ok(target) if target.starts_with(&canonical_root) && target.is_file() => abs = target,
+                Ok(target) if target.starts_with(&canonical_root) => {
+                    refused = Some(Refusal { kind: DiagnosticKind::Unreadable, message: "symbolic link to something that is not a file".into() });
+                }
+                Ok(target) => {
+                    refused = Some(Refusal {
+                        kind: DiagnosticKind::SymlinkOutsideTree,
+                        message: format!("symbolic link to {} leaves the repository; refused", target.display()),
+                    });
+                }
+                Err(e) => {
+                    refused = Some(Refusal { kind: DiagnosticKind::Unreadable, message: format!("broken symbolic link: {e}") });
+                }
+            }
+        }
+        out.push(Candidate { repo, path, abs, kind, refused });
+    }
+}
+
+fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn annexa_checks::Check]) -> FileWork {
+    let mut work = FileWork {
+        file: SourceFile {
+            repo: c.repo,
+            path: c.path.clone(),
+            kind: c.kind,
+            status: FileStatus::Refused,
+            provenance: info.provenance,
+            sha256: None,
+            text: None,
+        },
+        info,
+        pipeline: None,
+        codeowners: None,
+        observations: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let diag = |kind: DiagnosticKind, message: String| Diagnostic { repo: c.repo, path: c.path.clone(), kind, message };
+    if let Some(r) = c.refused {
+        work.diagnostics.push(diag(r.kind, r.message));
+        return work;
+    }
+    let text = match read_text(&c.abs, limits) {
+        Ok(t) => t,
+        Err(r) => {
+            work.diagnostics.push(diag(r.kind, r.message));
+            return work;
+        }
+    };
+    work.file.sha256 = Some(Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect());
+    work.file.text = Some(text.clone());
+    match c.kind {
+        FileKind::Codeowners => {
+            let co = CodeOwners::parse(&text);
+            if co.invalid.is_empty() {
+                work.file.status = FileStatus::Understood;
+            } else {
+                work.file.status = FileStatus::Partly;
+                let what: Vec<String> = co.invalid.iter().map(|(l, m)| format!("line {l}: {m}")).collect();
+                work.diagnostics.push(diag(DiagnosticKind::PartlyUnderstood, format!("CODEOWNERS patterns not understood: {}", what.join("; "))));
+            }
+            work.codeowners = Some(co);
+        }
+        FileKind::GithubWorkflow | FileKind::GithubAction => {
+            let yaml = match YamlFile::parse(text, limits) {
+                Ok(y) => y,
+                Err(r) => {
+                    work.diagnostics.push(diag(r.kind, r.message));
+                    return work;
+                }
+            };
+            let mapped = if c.kind == FileKind::GithubWorkflow { map_workflow(&c.path, &yaml) } else { map_action(&c.path, &yaml) };
+            let mapped = match mapped {
+                Ok(m) => m,
+                Err(r) => {
+                    work.diagnostics.push(diag(r.kind, r.message));
+                    return work;
+                }
+            };
+            let mut notes = mapped.notes;
+            if !yaml.has_spans() {
+                notes.push("the span layer could not place elements of this file; locations carry routes but no line numbers".into());
+            }
+            if notes.is_empty() {
+                work.file.status = FileStatus::Understood;
+            } else {
+                work.file.status = FileStatus::Partly;
+                work.diagnostics.push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
+            }
+            let pipeline = mapped.pipeline;
+            let cx = PipelineCx { file: &work.info, pipeline: &pipeline, source: &yaml.text };
+            for check in checks.iter().filter(|ch| {
+                let m = ch.meta();
+                m.scope == CheckScope::Pipeline && m.platforms.contains(&pipeline.platform)
+            }) {
+                let mut sink = Sink::new(check.meta());
+                check.pipeline(&cx, &mut sink);
+                work.observations.extend(sink.into_observations());
+            }
+            work.pipeline = Some(pipeline);
+        }
+    }
+    work
+}

@@ -1,0 +1,733 @@
+//! Workflows and action metadata → [`Pipeline`].
+
+use annexa_model::pipeline::{
+    Access, Environment, Event, ExternalKind, ExternalRef, Input, Job, PermissionSet, Permissions,
+    Pipeline, PipelineKind, Pinning, Runner, RunnerKind, SecretRef, Site, Step, StepAction,
+    Trigger, Variable, classify_script, classify_uses,
+};
+use annexa_model::{DiagnosticKind, Platform, Route};
+use annexa_source::{Refusal, YamlFile};
+use github_actions_models::common::expr::{BoE, LoE};
+use github_actions_models::common::{self as gh, EnvValue, If, Uses};
+use github_actions_models::workflow::job as ghjob;
+use github_actions_models::{action as ghaction, workflow as ghwf};
+use yaml_serde::Value;
+
+use crate::expressions::secret_names;
+
+/// Which GitHub file a path is, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GithubFileKind {
+    Workflow,
+    Action,
+}
+
+/// Classify a repository-relative path: workflows are `.github/workflows/*.yml|yaml` (top
+/// level only, as GitHub reads them); action metadata is `action.yml|yaml` anywhere.
+pub fn classify_path(path: &str) -> Option<GithubFileKind> {
+    let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let yaml = file.ends_with(".yml") || file.ends_with(".yaml");
+    if dir == ".github/workflows" && yaml {
+        Some(GithubFileKind::Workflow)
+    } else if file == "action.yml" || file == "action.yaml" {
+        Some(GithubFileKind::Action)
+    } else {
+        None
+    }
+}
+
+/// A mapped file: the pipeline, and notes on elements that were mapped leniently because the
+/// typed model did not accept them (empty when the whole file was understood).
+#[derive(Debug)]
+pub struct Mapped {
+    pub pipeline: Pipeline,
+    pub notes: Vec<String>,
+}
+
+struct Cx<'a> {
+    file: &'a YamlFile,
+    notes: Vec<String>,
+}
+
+impl Cx<'_> {
+    fn site(&self, route: Route) -> Site {
+        Site { span: self.file.span(&route), route, via: Vec::new() }
+    }
+
+    fn key_site(&self, route: Route) -> Site {
+        Site { span: self.file.key_span(&route), route, via: Vec::new() }
+    }
+
+    fn note(&mut self, route: &Route, what: impl std::fmt::Display) {
+        self.notes.push(format!("{route}: {what}"));
+    }
+}
+
+fn not_understood(msg: impl Into<String>) -> Refusal {
+    Refusal { kind: DiagnosticKind::NotUnderstood, message: msg.into() }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, yaml_serde::Error> {
+    yaml_serde::from_value(v.clone())
+}
+
+/// Map a workflow file.
+pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
+    let Value::Mapping(top) = &file.value else {
+        return Err(not_understood("a workflow must be a mapping at the top level"));
+    };
+    let mut cx = Cx { file, notes: Vec::new() };
+    let root = Route::root();
+    let Some(jobs_v) = top.get("jobs") else {
+        return Err(not_understood("no `jobs:` mapping: not a GitHub Actions workflow"));
+    };
+    let Value::Mapping(jobs_map) = jobs_v else {
+        return Err(not_understood("`jobs:` is not a mapping"));
+    };
+    let triggers = match top.get("on") {
+        Some(on) => triggers(&mut cx, on),
+        None => {
+            cx.note(&root, "no `on:` triggers");
+            Vec::new()
+        }
+    };
+    let kind = if triggers.iter().any(|t| t.event == Event::Call) { PipelineKind::Reusable } else { PipelineKind::Pipeline };
+    let permissions = permissions(&mut cx, top.get("permissions"), &root);
+    let variables = env_vars(&mut cx, top.get("env"), &root.key("env"));
+    let mut jobs = Vec::new();
+    for (k, v) in jobs_map {
+        let Some(id) = k.as_str() else {
+            cx.note(&root.key("jobs"), "a job key that is not a string was skipped");
+            continue;
+        };
+        jobs.push(job(&mut cx, id, v));
+    }
+    let name = top.get("name").and_then(Value::as_str).map(String::from);
+    Ok(Mapped {
+        pipeline: Pipeline {
+            platform: Platform::GithubActions,
+            kind,
+            path: path.to_owned(),
+            name,
+            triggers,
+            permissions,
+            variables,
+            jobs,
+            externals: Vec::new(),
+        },
+        notes: cx.notes,
+    })
+}
+
+/// Map action metadata (`action.yml`). Composite actions become one job of steps; Docker
+/// actions record their image; JavaScript actions have no steps to examine.
+pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
+    let Value::Mapping(top) = &file.value else {
+        return Err(not_understood("action metadata must be a mapping at the top level"));
+    };
+    let Some(runs) = top.get("runs") else {
+        return Err(not_understood("no `runs:`: not GitHub action metadata"));
+    };
+    let mut cx = Cx { file, notes: Vec::new() };
+    let runs_route = Route::root().key("runs");
+    let mut job = empty_job("action", cx.key_site(runs_route.clone()));
+    match typed::<ghaction::Runs>(runs) {
+        Ok(ghaction::Runs::Composite(c)) => {
+            let steps_v = runs.get("steps").and_then(Value::as_sequence);
+            for (i, s) in c.steps.into_iter().enumerate() {
+                let route = runs_route.key("steps").index(i);
+                let raw = steps_v.and_then(|seq| seq.get(i));
+                job.steps.push(step_from_parts(&mut cx, i, route, action_step_parts(s), raw));
+            }
+        }
+        Ok(ghaction::Runs::Docker(d)) => {
+            if let ghaction::DockerActionUses::Image(LoE::Literal(img)) = &d.image {
+                let raw = img.raw().trim_start_matches("docker://").to_owned();
+                job.images.push(image_ref(&cx, &raw, runs_route.key("image")));
+            }
+        }
+        Ok(ghaction::Runs::JavaScript(_)) => {}
+        Err(e) => {
+            cx.note(&runs_route, format!("not understood ({e}); steps mapped leniently"));
+            if let Some(Value::Sequence(seq)) = runs.get("steps") {
+                for (i, v) in seq.iter().enumerate() {
+                    let route = runs_route.key("steps").index(i);
+                    let s = lenient_step(&mut cx, i, route, v);
+                    job.steps.push(s);
+                }
+            }
+        }
+    }
+    job.secrets = collect_secrets(&cx, runs, &runs_route);
+    Ok(Mapped {
+        pipeline: Pipeline {
+            platform: Platform::GithubActions,
+            kind: PipelineKind::Action,
+            path: path.to_owned(),
+            name: top.get("name").and_then(Value::as_str).map(String::from),
+            triggers: Vec::new(),
+            permissions: Permissions::default(),
+            variables: Vec::new(),
+            jobs: vec![job],
+            externals: Vec::new(),
+        },
+        notes: cx.notes,
+    })
+}
+
+fn triggers(cx: &mut Cx<'_>, on: &Value) -> Vec<Trigger> {
+    let route = Route::root().key("on");
+    if let Err(e) = typed::<ghwf::Trigger>(on) {
+        cx.note(&route, format!("triggers not understood by the typed model ({e}); read by name"));
+    }
+    let names: Vec<(String, Route)> = match on {
+        Value::String(s) => vec![(s.clone(), route.clone())],
+        Value::Sequence(seq) => seq
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_str().map(|s| (s.to_owned(), route.index(i))))
+            .collect(),
+        Value::Mapping(m) => m.keys().filter_map(|k| k.as_str().map(|s| (s.to_owned(), route.key(s)))).collect(),
+        _ => Vec::new(),
+    };
+    names
+        .into_iter()
+        .map(|(name, r)| {
+            let event = match name.as_str() {
+                "push" => Event::Push,
+                "pull_request" => Event::PullRequest,
+                "pull_request_target" => Event::PullRequestTarget,
+                "workflow_run" => Event::WorkflowRun,
+                "workflow_call" => Event::Call,
+                "workflow_dispatch" | "repository_dispatch" => Event::Manual,
+                "schedule" => Event::Schedule,
+                "issue_comment" | "pull_request_review_comment" | "pull_request_review" | "discussion_comment"
+                | "issues" | "discussion" => Event::Comment,
+                "release" => Event::Release,
+                other => Event::Other(other.to_owned()),
+            };
+            let site = if matches!(on, Value::Mapping(_)) { cx.key_site(r) } else { cx.site(r) };
+            Trigger { event, name, site }
+        })
+        .collect()
+}
+
+fn permissions(cx: &mut Cx<'_>, v: Option<&Value>, parent: &Route) -> Permissions {
+    let Some(v) = v else { return Permissions::default() };
+    let route = parent.key("permissions");
+    let set = match typed::<gh::Permissions>(v) {
+        Ok(gh::Permissions::Base(gh::BasePermission::Default)) => PermissionSet::Undeclared,
+        Ok(gh::Permissions::Base(gh::BasePermission::ReadAll)) => PermissionSet::ReadAll,
+        Ok(gh::Permissions::Base(gh::BasePermission::WriteAll)) => PermissionSet::WriteAll,
+        Ok(gh::Permissions::Explicit(map)) => PermissionSet::Scoped(
+            map.into_iter()
+                .map(|(k, p)| {
+                    let a = match p {
+                        gh::Permission::Read => Access::Read,
+                        gh::Permission::Write => Access::Write,
+                        gh::Permission::None => Access::None,
+                    };
+                    (k, a)
+                })
+                .collect(),
+        ),
+        Err(e) => {
+            cx.note(&route, format!("permissions not understood ({e}); treated as undeclared"));
+            PermissionSet::Undeclared
+        }
+    };
+    Permissions { set, site: Some(cx.key_site(route)) }
+}
+
+fn env_value(v: &EnvValue) -> String {
+    v.to_string()
+}
+
+fn env_vars(cx: &mut Cx<'_>, v: Option<&Value>, route: &Route) -> Vec<Variable> {
+    let Some(Value::Mapping(m)) = v else { return Vec::new() };
+    m.iter()
+        .filter_map(|(k, val)| {
+            let name = k.as_str()?;
+            let value = match val {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                Value::Null => String::new(),
+                _ => return None,
+            };
+            Some(Variable { name: name.to_owned(), value, site: cx.site(route.key(name)) })
+        })
+        .collect()
+}
+
+fn empty_job(id: &str, site: Site) -> Job {
+    Job {
+        id: id.to_owned(),
+        name: None,
+        site,
+        runner: None,
+        permissions: Permissions::default(),
+        environment: None,
+        needs: Vec::new(),
+        condition: None,
+        steps: Vec::new(),
+        images: Vec::new(),
+        calls: None,
+        secrets_inherit: None,
+        secrets: Vec::new(),
+        variables: Vec::new(),
+        manual_gate: None,
+        continue_on_error: false,
+    }
+}
+
+fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {
+    let route = Route::root().key("jobs").key(id);
+    let mut job = empty_job(id, cx.key_site(route.clone()));
+    job.permissions = permissions(cx, v.get("permissions"), &route);
+    job.variables = env_vars(cx, v.get("env"), &route.key("env"));
+    job.secrets = collect_secrets(cx, v, &route);
+    match typed::<ghwf::Job>(v) {
+        Ok(ghwf::Job::NormalJob(n)) => {
+            job.name = n.name.clone();
+            job.needs = n.needs.clone();
+            job.condition = n.r#if.as_ref().map(if_text);
+            job.continue_on_error = matches!(n.continue_on_error, BoE::Literal(true));
+            job.runner = Some(runner_typed(cx, &n.runs_on, route.key("runs-on")));
+            job.environment = n.environment.as_ref().map(|e| environment_typed(cx, e, route.key("environment")));
+            if let Some(c) = &n.container {
+                job.images.extend(container_image(cx, c, route.key("container")));
+            }
+            for (name, c) in &n.services {
+                job.images.extend(container_image(cx, c, route.key("services").key(name.as_str())));
+            }
+            let steps_v = v.get("steps").and_then(Value::as_sequence);
+            for (i, s) in n.steps.into_iter().enumerate() {
+                let raw = steps_v.and_then(|seq| seq.get(i));
+                job.steps.push(step_from_parts(cx, i, route.key("steps").index(i), workflow_step_parts(s), raw));
+            }
+        }
+        Ok(ghwf::Job::ReusableWorkflowCallJob(r)) => {
+            job.name = r.name.clone();
+            job.needs = r.needs.clone();
+            job.condition = r.r#if.as_ref().map(if_text);
+            job.calls = Some(uses_ref(cx, &r.uses, route.key("uses"), ExternalKind::ReusableWorkflow));
+            if matches!(r.secrets, Some(ghjob::Secrets::Inherit)) {
+                job.secrets_inherit = Some(cx.site(route.key("secrets")));
+            }
+        }
+        Err(e) => {
+            cx.note(&route, format!("job not understood by the typed model ({e}); mapped leniently"));
+            lenient_job(cx, &mut job, v, &route);
+        }
+    }
+    job
+}
+
+/// The generic-YAML fallback for a job the typed model rejected.
+fn lenient_job(cx: &mut Cx<'_>, job: &mut Job, v: &Value, route: &Route) {
+    job.name = v.get("name").and_then(Value::as_str).map(String::from);
+    job.condition = v.get("if").and_then(Value::as_str).map(String::from);
+    if let Some(r) = v.get("runs-on") {
+        let labels: Vec<String> = match r {
+            Value::String(s) => vec![s.clone()],
+            Value::Sequence(seq) => seq.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Value::Mapping(m) => m
+                .get("labels")
+                .map(|l| match l {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Sequence(seq) => seq.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        job.runner = Some(runner_from_labels(cx, labels, route.key("runs-on")));
+    }
+    if let Some(e) = v.get("environment") {
+        let name = match e {
+            Value::String(s) => Some(s.clone()),
+            Value::Mapping(m) => m.get("name").and_then(Value::as_str).map(String::from),
+            _ => None,
+        };
+        if let Some(name) = name {
+            job.environment = Some(Environment { name, url: None, tier: None, site: cx.site(route.key("environment")) });
+        }
+    }
+    if let Some(u) = v.get("uses").and_then(Value::as_str) {
+        job.calls = Some(raw_uses_ref(cx, u, route.key("uses"), ExternalKind::ReusableWorkflow));
+    }
+    if v.get("secrets").and_then(Value::as_str) == Some("inherit") {
+        job.secrets_inherit = Some(cx.site(route.key("secrets")));
+    }
+    if let Some(Value::Sequence(seq)) = v.get("steps") {
+        for (i, s) in seq.iter().enumerate() {
+            let r = route.key("steps").index(i);
+            let step = match typed::<ghjob::Step>(s) {
+                Ok(t) => step_from_parts(cx, i, r, workflow_step_parts(t), Some(s)),
+                Err(_) => lenient_step(cx, i, r, s),
+            };
+            job.steps.push(step);
+        }
+    }
+}
+
+/// The parts of a step common to workflow and action steps.
+struct StepParts {
+    id: Option<String>,
+    name: Option<String>,
+    condition: Option<If>,
+    continue_on_error: BoE,
+    env: LoE<gh::Env>,
+    body: Body,
+}
+
+enum Body {
+    Uses { uses: Uses, with: LoE<gh::Env> },
+    Run { run: String, shell: Option<String> },
+}
+
+fn workflow_step_parts(s: ghjob::Step) -> StepParts {
+    let body = match s.body {
+        ghjob::StepBody::Uses { uses, with } => Body::Uses { uses, with },
+        ghjob::StepBody::Run { run, shell, .. } => Body::Run { run, shell: shell.map(loe_string) },
+    };
+    StepParts { id: s.id, name: s.name, condition: s.r#if, continue_on_error: s.continue_on_error, env: s.env, body }
+}
+
+fn action_step_parts(s: ghaction::Step) -> StepParts {
+    let body = match s.body {
+        ghaction::StepBody::Uses { uses, with } => Body::Uses { uses, with },
+        ghaction::StepBody::Run { run, shell, .. } => Body::Run { run, shell: Some(loe_string(shell)) },
+    };
+    StepParts { id: s.id, name: s.name, condition: s.r#if, continue_on_error: s.continue_on_error, env: s.env, body }
+}
+
+fn loe_string(l: LoE<String>) -> String {
+    match l {
+        LoE::Literal(s) => s,
+        LoE::Expr(e) => e.as_curly().to_owned(),
+    }
+}
+
+fn if_text(i: &If) -> String {
+    match i {
+        If::Bool(b) => b.to_string(),
+        If::Expr(s) => s.clone(),
+    }
+}
+
+fn continue_site(cx: &Cx<'_>, coe: &BoE, route: &Route) -> Option<Site> {
+    match coe {
+        BoE::Literal(false) => None,
+        // `true`, or an expression that may be true.
+        _ => Some(cx.site(route.key("continue-on-error"))),
+    }
+}
+
+fn step_from_parts(cx: &mut Cx<'_>, index: usize, route: Route, p: StepParts, raw: Option<&Value>) -> Step {
+    let variables = match &p.env {
+        LoE::Literal(env) => env
+            .iter()
+            .map(|(k, v)| Variable { name: k.clone(), value: env_value(v), site: cx.site(route.key("env").key(k.as_str())) })
+            .collect(),
+        LoE::Expr(_) => Vec::new(),
+    };
+    let (action, tools) = match p.body {
+        Body::Uses { uses, with } => {
+            let target = uses_ref(cx, &uses, route.key("uses"), ExternalKind::Action);
+            let inputs: Vec<Input> = match with {
+                LoE::Literal(w) => w
+                    .iter()
+                    .map(|(k, v)| Input { name: k.clone(), value: env_value(v), site: cx.site(route.key("with").key(k.as_str())) })
+                    .collect(),
+                LoE::Expr(_) => Vec::new(),
+            };
+            let mut tools = classify_uses(&target.name);
+            // actions/github-script and similar run inline code given as an input.
+            for i in &inputs {
+                if i.name == "script" || i.name == "run" {
+                    tools.extend(classify_script(&i.value));
+                }
+            }
+            (StepAction::Uses { target, inputs }, tools)
+        }
+        Body::Run { run, shell } => {
+            let tools = classify_script(&run);
+            (StepAction::Run { site: cx.site(route.key("run")), script: run, shell }, tools)
+        }
+    };
+    let _ = raw;
+    Step {
+        index,
+        id: p.id,
+        name: p.name,
+        continue_on_error: continue_site(cx, &p.continue_on_error, &route),
+        site: cx.key_site(route),
+        action,
+        variables,
+        condition: p.condition.as_ref().map(if_text),
+        tools,
+    }
+}
+
+/// The generic-YAML fallback for a step the typed model rejected.
+fn lenient_step(cx: &mut Cx<'_>, index: usize, route: Route, v: &Value) -> Step {
+    cx.note(&route, "step not understood by the typed model; mapped leniently");
+    let scalar = |key: &str| v.get(key).and_then(|x| match x {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    let (action, tools) = if let Some(u) = scalar("uses") {
+        let target = raw_uses_ref(cx, &u, route.key("uses"), ExternalKind::Action);
+        let tools = classify_uses(&target.name);
+        (StepAction::Uses { target, inputs: Vec::new() }, tools)
+    } else if let Some(run) = scalar("run") {
+        let tools = classify_script(&run);
+        (StepAction::Run { site: cx.site(route.key("run")), shell: scalar("shell"), script: run }, tools)
+    } else {
+        (StepAction::Other("unrecognised step".to_owned()), Vec::new())
+    };
+    let coe = match v.get("continue-on-error") {
+        None | Some(Value::Bool(false)) => None,
+        Some(_) => Some(cx.site(route.key("continue-on-error"))),
+    };
+    Step {
+        index,
+        id: scalar("id"),
+        name: scalar("name"),
+        site: cx.key_site(route.clone()),
+        action,
+        variables: env_vars(cx, v.get("env"), &route.key("env")),
+        condition: scalar("if"),
+        continue_on_error: coe,
+        tools,
+    }
+}
+
+fn uses_ref(cx: &Cx<'_>, uses: &Uses, route: Route, kind: ExternalKind) -> ExternalRef {
+    match uses {
+        Uses::Local(l) => ExternalRef {
+            kind,
+            name: l.path.clone(),
+            reference: None,
+            pinning: Pinning::Local,
+            raw: l.path.clone(),
+            site: cx.site(route),
+        },
+        Uses::Repository(r) => {
+            let name = match r.subpath() {
+                Some(sub) => format!("{}/{}", r.slug(), sub),
+                None => r.slug().to_owned(),
+            };
+            let reference = Some(r.git_ref().to_owned());
+            ExternalRef {
+                kind,
+                pinning: if r.raw().contains("${{") { Pinning::Dynamic } else { Pinning::of_git_ref(reference.as_deref()) },
+                name,
+                reference,
+                raw: r.raw().to_owned(),
+                site: cx.site(route),
+            }
+        }
+        Uses::Docker(d) => image_ref(cx, d.raw(), route),
+    }
+}
+
+/// A `uses:` string the typed model rejected (e.g. no `@ref`).
+fn raw_uses_ref(cx: &Cx<'_>, raw: &str, route: Route, kind: ExternalKind) -> ExternalRef {
+    match Uses::parse(raw) {
+        Ok(u) => uses_ref(cx, &u, route, kind),
+        Err(_) => {
+            let (name, reference) = match raw.split_once('@') {
+                Some((n, r)) => (n.to_owned(), Some(r.to_owned())),
+                None => (raw.to_owned(), None),
+            };
+            ExternalRef {
+                kind,
+                pinning: if raw.contains("${{") { Pinning::Dynamic } else { Pinning::of_git_ref(reference.as_deref()) },
+                name,
+                reference,
+                raw: raw.to_owned(),
+                site: cx.site(route),
+            }
+        }
+    }
+}
+
+fn image_ref(cx: &Cx<'_>, raw: &str, route: Route) -> ExternalRef {
+    let raw = raw.trim();
+    let (name, reference) = match raw.split_once('@') {
+        Some((n, d)) => (n.to_owned(), Some(d.to_owned())),
+        None => match annexa_model::pipeline::image_tag(raw) {
+            Some(tag) => (raw[..raw.len() - tag.len() - 1].to_owned(), Some(tag.to_owned())),
+            None => (raw.to_owned(), None),
+        },
+    };
+    ExternalRef {
+        kind: ExternalKind::Image,
+        pinning: Pinning::of_image(raw),
+        name,
+        reference,
+        raw: raw.to_owned(),
+        site: cx.site(route),
+    }
+}
+
+fn container_image(cx: &Cx<'_>, c: &ghjob::Container, route: Route) -> Option<ExternalRef> {
+    let (image, r) = match c {
+        ghjob::Container::Name(i) => (i, route),
+        ghjob::Container::Container { image, .. } => (image, route.key("image")),
+    };
+    let raw = match image {
+        LoE::Literal(d) => d.raw().to_owned(),
+        LoE::Expr(e) => e.as_curly().to_owned(),
+    };
+    if raw.trim().is_empty() {
+        return None;
+    }
+    Some(image_ref(cx, &raw, r))
+}
+
+fn runner_typed(cx: &Cx<'_>, r: &LoE<ghjob::RunsOn>, route: Route) -> Runner {
+    match r {
+        LoE::Expr(_) => Runner { kind: RunnerKind::Unknown, labels: Vec::new(), site: cx.site(route) },
+        LoE::Literal(ghjob::RunsOn::Target(labels)) => runner_from_labels(cx, labels.clone(), route),
+        LoE::Literal(ghjob::RunsOn::Group { group, labels }) => {
+            let mut r = runner_from_labels(cx, labels.clone(), route);
+            if group.is_some() && r.kind == RunnerKind::Hosted {
+                r.kind = RunnerKind::Unknown;
+            }
+            if let Some(g) = group {
+                r.labels.insert(0, format!("group:{g}"));
+                if r.kind == RunnerKind::Hosted || r.labels.len() == 1 {
+                    r.kind = RunnerKind::Unknown;
+                }
+            }
+            r
+        }
+    }
+}
+
+/// Labels decide the runner kind: `self-hosted` is self-hosted; GitHub's hosted images are
+/// hosted; expressions and custom labels (larger runners or self-hosted) stay unknown.
+fn runner_from_labels(cx: &Cx<'_>, labels: Vec<String>, route: Route) -> Runner {
+    let hosted = |l: &str| {
+        let l = l.to_ascii_lowercase();
+        ["ubuntu-", "windows-", "macos-"].iter().any(|p| l.starts_with(p))
+    };
+    let kind = if labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) {
+        RunnerKind::SelfHosted
+    } else if labels.iter().any(|l| l.contains("${{")) {
+        RunnerKind::Unknown
+    } else if !labels.is_empty() && labels.iter().all(|l| hosted(l)) {
+        RunnerKind::Hosted
+    } else {
+        RunnerKind::Unknown
+    };
+    Runner { kind, labels, site: cx.site(route) }
+}
+
+fn environment_typed(cx: &Cx<'_>, e: &ghjob::DeploymentEnvironment, route: Route) -> Environment {
+    let (name, url) = match e {
+        ghjob::DeploymentEnvironment::Name(n) => (n.clone(), None),
+        ghjob::DeploymentEnvironment::NameURL { name, url } => (name.clone(), url.clone()),
+    };
+    Environment { name, url, tier: None, site: cx.site(route) }
+}
+
+/// Every `secrets.X` referenced in any string under `v`, with the route of the string.
+fn collect_secrets(cx: &Cx<'_>, v: &Value, route: &Route) -> Vec<SecretRef> {
+    let mut out: Vec<SecretRef> = Vec::new();
+    let mut stack: Vec<(&Value, Route)> = vec![(v, route.clone())];
+    while let Some((v, r)) = stack.pop() {
+        match v {
+            Value::String(s) if s.contains("secrets") => {
+                for name in secret_names(s) {
+                    if !out.iter().any(|x| x.name == name) {
+                        out.push(SecretRef { name, site: cx.site(r.clone()) });
+                    }
+                }
+            }
+            Value::Sequence(seq) => stack.extend(seq.iter().enumerate().rev().map(|(i, x)| (x, r.index(i)))),
+            Value::Mapping(m) => {
+                let mut entries: Vec<(&Value, Route)> =
+                    m.iter().filter_map(|(k, x)| k.as_str().map(|k| (x, r.key(k)))).collect();
+                entries.reverse();
+                stack.extend(entries);
+            }
+            Value::Tagged(t) => stack.push((&t.value, r)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use annexa_source::Limits;
+
+    use super::*;
+
+    fn load(s: &str) -> YamlFile {
+        YamlFile::parse(Arc::from(s), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn maps_a_workflow() {
+        let f = load(
+            "on: [push, pull_request_target]\npermissions: {}\njobs:\n  build:\n    runs-on: [self-hosted, linux]\n    environment: prod\n    container: node:20\n    steps:\n      - uses: actions/checkout@v4\n      - run: semgrep ci\n        continue-on-error: true\n        env:\n          T: ${{ secrets.TOKEN }}\n  call:\n    uses: org/repo/.github/workflows/x.yml@main\n    secrets: inherit\n",
+        );
+        let m = map_workflow(".github/workflows/ci.yml", &f).unwrap();
+        assert!(m.notes.is_empty(), "{:?}", m.notes);
+        let p = m.pipeline;
+        assert_eq!(p.triggers.len(), 2);
+        assert_eq!(p.triggers[1].event, Event::PullRequestTarget);
+        assert_eq!(p.permissions.set, PermissionSet::Scoped(vec![]));
+        let build = &p.jobs[0];
+        assert_eq!(build.runner.as_ref().map(|r| r.kind), Some(RunnerKind::SelfHosted));
+        assert_eq!(build.environment.as_ref().map(|e| e.name.as_str()), Some("prod"));
+        assert_eq!(build.images[0].pinning, Pinning::Version);
+        assert_eq!(build.steps.len(), 2);
+        assert!(build.steps[1].continue_on_error.is_some());
+        assert_eq!(build.steps[1].tools[0].name, "Semgrep");
+        assert_eq!(build.secrets[0].name, "TOKEN");
+        let StepAction::Uses { target, .. } = &build.steps[0].action else { panic!() };
+        assert_eq!((target.name.as_str(), target.pinning), ("actions/checkout", Pinning::Version));
+        let span = target.site.span.unwrap();
+        assert_eq!(&f.text[span.start..span.end], "actions/checkout@v4");
+        let call = &p.jobs[1];
+        assert!(call.secrets_inherit.is_some());
+        assert_eq!(call.calls.as_ref().map(|c| c.pinning), Some(Pinning::Mutable));
+    }
+
+    #[test]
+    fn lenient_fallback_names_the_element() {
+        let f = load("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout\n      - run: echo hi\n");
+        let m = map_workflow("w.yml", &f).unwrap();
+        assert!(!m.notes.is_empty());
+        assert!(m.notes[0].starts_with("jobs.a:"), "{:?}", m.notes);
+        let steps = &m.pipeline.jobs[0].steps;
+        assert_eq!(steps.len(), 2);
+        let StepAction::Uses { target, .. } = &steps[0].action else { panic!() };
+        assert_eq!(target.pinning, Pinning::Mutable);
+    }
+
+    #[test]
+    fn refuses_non_workflows() {
+        assert!(map_workflow("w.yml", &load("- a\n- b\n")).is_err());
+        assert!(map_workflow("w.yml", &load("name: x\n")).is_err());
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(classify_path(".github/workflows/ci.yml"), Some(GithubFileKind::Workflow));
+        assert_eq!(classify_path(".github/workflows/sub/ci.yml"), None);
+        assert_eq!(classify_path("a/b/action.yaml"), Some(GithubFileKind::Action));
+        assert_eq!(classify_path("ci.yml"), None);
+    }
+}

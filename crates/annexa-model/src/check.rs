@@ -1,0 +1,178 @@
+//! Check identity and metadata. Check ids come from one list ([`CheckId`]); a check's metadata
+//! sits beside its code in the checks crate and is the single source of its documentation.
+
+use std::fmt;
+
+use crate::controls::ControlId;
+
+macro_rules! check_ids {
+    ($($variant:ident => $id:literal,)*) => {
+        /// Every check id annexa has ever shipped. Ids are never reused.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId { $($variant,)* }
+
+        impl CheckId {
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant,)*];
+
+            /// The kebab-case id users type and see.
+            pub fn as_str(self) -> &'static str {
+                match self { $(CheckId::$variant => $id,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<CheckId> {
+                match s { $($id => Some(CheckId::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+check_ids! {
+    UnpinnedExternalCode => "unpinned-external-code",
+    UnpinnedImage => "unpinned-image",
+    TemplateInjection => "template-injection",
+    BroadTokenPermissions => "broad-token-permissions",
+    UntrustedCheckout => "untrusted-checkout",
+    SecretsInherit => "secrets-inherit",
+    SelfHostedRunnerExposed => "self-hosted-runner-exposed",
+    ScanCannotFail => "scan-cannot-fail",
+    UnverifiedScriptExecution => "unverified-script-execution",
+    DeployWithoutGate => "deploy-without-gate",
+    MissingSast => "missing-sast",
+    WorkflowsWithoutCodeowners => "workflows-without-codeowners",
+    UnprotectedDefaultBranch => "unprotected-default-branch",
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a failure is, for gating (`--fail-on`) and ordering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// How sure the check is that a `fail` is a real problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What a check looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    GithubActions,
+    GitlabCi,
+    AzurePipelines,
+    CircleCi,
+    BitbucketPipelines,
+    Jenkins,
+    /// Repository files that are not pipelines (CODEOWNERS, SECURITY.md, ...).
+    Repository,
+    /// GitHub platform state (a snapshot).
+    GithubPlatform,
+    /// GitLab platform state (a snapshot).
+    GitlabPlatform,
+}
+
+impl Platform {
+    /// The six CI systems: a check written on the normalised pipeline model lists these.
+    pub const CI: &'static [Platform] = &[
+        Platform::GithubActions,
+        Platform::GitlabCi,
+        Platform::AzurePipelines,
+        Platform::CircleCi,
+        Platform::BitbucketPipelines,
+        Platform::Jenkins,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::GithubActions => "github-actions",
+            Platform::GitlabCi => "gitlab-ci",
+            Platform::AzurePipelines => "azure-pipelines",
+            Platform::CircleCi => "circleci",
+            Platform::BitbucketPipelines => "bitbucket-pipelines",
+            Platform::Jenkins => "jenkins",
+            Platform::Repository => "repository",
+            Platform::GithubPlatform => "github-platform",
+            Platform::GitlabPlatform => "gitlab-platform",
+        }
+    }
+}
+
+/// Where a check runs in the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckScope {
+    /// Once per pipeline file, with the file's source at hand.
+    Pipeline,
+    /// Once per repository, over all its pipelines, repository files and platform state.
+    Repository,
+}
+
+/// A check's metadata. Built by the `check!` macro in the checks crate from the check's own
+/// doc comment and fields, so documentation and the control matrix are generated from code.
+#[derive(Debug)]
+pub struct CheckMeta {
+    pub id: CheckId,
+    /// One line: what a failure means.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub scope: CheckScope,
+    pub platforms: &'static [Platform],
+    /// The Annex A controls this check gives design evidence for.
+    pub controls: &'static [ControlId],
+    /// Markdown documentation with the headings "What it does", "Why is this bad?",
+    /// "Example" and "Fix" (the check's doc comment).
+    pub doc: &'static str,
+}
+
+impl CheckMeta {
+    /// The doc comment with the one leading space of each `///` line removed.
+    pub fn doc_markdown(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}

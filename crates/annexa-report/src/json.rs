@@ -1,0 +1,435 @@
+//! The JSON report, version 1. Its schema is generated from these types
+//! (`schemas/scan-report-v1.schema.json`) and every output is validated against it in tests.
+
+use std::collections::BTreeMap;
+
+use annexa_assess::{Assessment, ControlStatus};
+use annexa_engine::{FileStatus, ScanResult, fingerprint};
+use annexa_model::status::Level;
+use annexa_model::{Location, Observation, Outcome, Severity};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::{ReportInput, resolve};
+
+/// The report format's identifier; bumped only with an incompatible change.
+pub const SCHEMA_ID: &str = "https://annexa.dev/schemas/scan-report-v1.json";
+
+/// A scan report.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "annexa scan report v1")]
+pub struct ScanReport {
+    pub schema: String,
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The time the report is "as of" (RFC 3339).
+    pub as_of: String,
+    pub repositories: Vec<RepositoryOut>,
+    pub summary: Summary,
+    /// `fail` observations.
+    pub findings: Vec<ObservationOut>,
+    /// `pass` observations: the evidence that something is in place.
+    pub passes: Vec<ObservationOut>,
+    /// `unknown` observations, each with the reason the check could not decide.
+    pub unknowns: Vec<ObservationOut>,
+    /// `not-relevant` observations, counted per check.
+    pub not_relevant: BTreeMap<String, usize>,
+    pub diagnostics: Vec<DiagnosticOut>,
+    pub files: Vec<FileOut>,
+    /// All 93 Annex A controls with their status dimensions.
+    pub controls: Vec<ControlOut>,
+    pub checks: Vec<CheckOut>,
+    pub not_examined: NotExamined,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct RepositoryOut {
+    pub index: u32,
+    /// The folder as given on the command line.
+    pub path: String,
+    /// `host/owner/name` from the origin remote, or `local/<folder>`.
+    pub identity: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// `repo-commit` for a clean git checkout, otherwise `working-tree`.
+    pub provenance: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Summary {
+    pub files_examined: usize,
+    pub files_partly_understood: usize,
+    pub files_not_examined: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_relevant: usize,
+    /// Findings per severity (critical, high, medium, low, info).
+    pub findings_by_severity: BTreeMap<String, usize>,
+    /// Controls per overall status.
+    pub controls_by_status: BTreeMap<String, usize>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ObservationOut {
+    pub check: String,
+    pub outcome: String,
+    pub severity: String,
+    pub confidence: String,
+    /// Stable subject key (no line numbers).
+    pub subject: String,
+    /// Hash of the check and the subject without its commit: stable across commits.
+    pub fingerprint: String,
+    pub message: String,
+    pub provenance: String,
+    pub controls: Vec<String>,
+    pub locations: Vec<LocationOut>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LocationOut {
+    File {
+        repository: u32,
+        /// Repository-relative path.
+        path: String,
+        /// Semantic route inside the file (empty for the whole file).
+        route: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        end_line: Option<usize>,
+        end_column: Option<usize>,
+        byte_start: Option<usize>,
+        byte_end: Option<usize>,
+        label: Option<String>,
+        via: Vec<ViaOut>,
+    },
+    Api {
+        resource: String,
+        pointer: String,
+        status: u16,
+        etag: Option<String>,
+    },
+    Record {
+        id: String,
+    },
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ViaOut {
+    pub kind: String,
+    pub path: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct DiagnosticOut {
+    pub repository: u32,
+    pub path: String,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct FileOut {
+    pub repository: u32,
+    pub path: String,
+    pub kind: String,
+    pub status: String,
+    pub provenance: String,
+    pub sha256: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ControlOut {
+    pub id: String,
+    pub title: String,
+    pub theme: String,
+    pub cicd_relevance: String,
+    pub overall: String,
+    pub declared: String,
+    /// `null` when the control has no requirement of that kind.
+    pub design: Option<String>,
+    pub operation: Option<String>,
+    pub attestation: Option<String>,
+    pub design_evidence: Vec<CheckEvidenceOut>,
+    pub operation_requirements: Vec<RequirementOut>,
+    pub attestation_requirements: Vec<RequirementOut>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CheckEvidenceOut {
+    pub check: String,
+    /// `null` when the check saw nothing relevant.
+    pub level: Option<String>,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_relevant: usize,
+    pub repositories_assessed: usize,
+    pub repositories_meeting: usize,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct RequirementOut {
+    pub kind: String,
+    pub level: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CheckOut {
+    pub id: String,
+    pub summary: String,
+    pub severity: String,
+    pub confidence: String,
+    pub platforms: Vec<String>,
+    pub controls: Vec<String>,
+}
+
+/// What the run did not examine: never hidden.
+#[derive(Serialize, JsonSchema)]
+pub struct NotExamined {
+    /// Files that could not be read or parsed at all.
+    pub files: Vec<DiagnosticOut>,
+    /// Files examined only in part.
+    pub partly_understood: Vec<DiagnosticOut>,
+    /// Files excluded by configuration.
+    pub excluded: Vec<ExcludedOut>,
+    /// Findings suppressed inline or by `--ignore` (none in this version).
+    pub suppressed: Vec<ObservationOut>,
+    /// Findings matched by a baseline (none in this version).
+    pub baselined: Vec<ObservationOut>,
+    /// Sources of evidence this run did not have.
+    pub sources: Vec<String>,
+    /// Observations the checks could not decide.
+    pub unknown_observations: usize,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ExcludedOut {
+    pub repository: u32,
+    pub path: String,
+    pub pattern: String,
+}
+
+fn level(l: Option<Level>) -> Option<String> {
+    l.map(|l| l.as_str().to_owned())
+}
+
+pub(crate) fn observation(scan: &ScanResult, o: &Observation) -> ObservationOut {
+    let meta = scan.checks.iter().find(|m| m.id == o.check);
+    ObservationOut {
+        check: o.check.as_str().to_owned(),
+        outcome: o.outcome.as_str().to_owned(),
+        severity: o.severity.as_str().to_owned(),
+        confidence: meta.map_or("high", |m| m.confidence.as_str()).to_owned(),
+        subject: o.subject.to_string(),
+        fingerprint: fingerprint(o),
+        message: o.message.clone(),
+        provenance: o.provenance.as_str().to_owned(),
+        controls: meta.map(|m| m.controls.iter().map(|c| c.code().to_owned()).collect()).unwrap_or_default(),
+        locations: o.locations.iter().map(|l| location(scan, l)).collect(),
+    }
+}
+
+fn location(scan: &ScanResult, l: &Location) -> LocationOut {
+    match l {
+        Location::File(f) => {
+            let r = resolve(scan, l);
+            LocationOut::File {
+                repository: f.repo,
+                path: f.path.clone(),
+                route: f.route.to_string(),
+                line: r.as_ref().and_then(|r| r.start.map(|s| s.0)),
+                column: r.as_ref().and_then(|r| r.start.map(|s| s.1)),
+                end_line: r.as_ref().and_then(|r| r.end.map(|s| s.0)),
+                end_column: r.as_ref().and_then(|r| r.end.map(|s| s.1)),
+                byte_start: f.span.map(|s| s.start),
+                byte_end: f.span.map(|s| s.end),
+                label: f.label.clone(),
+                via: f.via.iter().map(|v| ViaOut { kind: v.kind.as_str().to_owned(), path: v.path.clone() }).collect(),
+            }
+        }
+        Location::Api { resource, pointer, status, etag } => {
+            LocationOut::Api { resource: resource.clone(), pointer: pointer.clone(), status: *status, etag: etag.clone() }
+        }
+        Location::Record { id } => LocationOut::Record { id: id.clone() },
+    }
+}
+
+pub(crate) fn control(c: &ControlStatus) -> ControlOut {
+    let info = c.control.info();
+    ControlOut {
+        id: info.code.to_owned(),
+        title: info.title.to_owned(),
+        theme: info.theme.as_str().to_owned(),
+        cicd_relevance: info.relevance.as_str().to_owned(),
+        overall: c.overall.as_str().to_owned(),
+        declared: match c.dimensions.declared {
+            annexa_model::status::Declared::Undeclared => "undeclared",
+            annexa_model::status::Declared::Applicable => "applicable",
+            annexa_model::status::Declared::Excluded => "excluded",
+        }
+        .to_owned(),
+        design: level(c.dimensions.design),
+        operation: level(c.dimensions.operation),
+        attestation: level(c.dimensions.attestation),
+        design_evidence: c
+            .design
+            .iter()
+            .map(|e| CheckEvidenceOut {
+                check: e.check.as_str().to_owned(),
+                level: level(e.level),
+                pass: e.pass,
+                fail: e.fail,
+                unknown: e.unknown,
+                not_relevant: e.not_relevant,
+                repositories_assessed: e.repositories_assessed,
+                repositories_meeting: e.repositories_meeting,
+            })
+            .collect(),
+        operation_requirements: c
+            .operation
+            .iter()
+            .map(|r| RequirementOut { kind: r.kind.as_str().to_owned(), level: r.level.as_str().to_owned(), reason: r.reason.clone() })
+            .collect(),
+        attestation_requirements: c
+            .attestation
+            .iter()
+            .map(|r| RequirementOut { kind: r.kind.as_str().to_owned(), level: r.level.as_str().to_owned(), reason: r.reason.clone() })
+            .collect(),
+    }
+}
+
+/// Sources of evidence a scan of repository files does not have.
+pub fn missing_sources() -> Vec<String> {
+    vec![
+        "platform state (branch protection, reviews, members, environments, settings): no platform snapshot was given".to_owned(),
+        "period evidence (merged changes, deployments, access, alerts over time): no populations were collected".to_owned(),
+        "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned(),
+    ]
+}
+
+fn diag(d: &annexa_model::Diagnostic) -> DiagnosticOut {
+    DiagnosticOut { repository: d.repo, path: d.path.clone(), kind: d.kind.as_str().to_owned(), message: d.message.clone() }
+}
+
+/// Build the report.
+pub fn build(input: &ReportInput<'_>) -> ScanReport {
+    let scan = input.scan;
+    let by = |outcome: Outcome| -> Vec<ObservationOut> {
+        scan.observations.iter().filter(|o| o.outcome == outcome).map(|o| observation(scan, o)).collect()
+    };
+    let mut not_relevant = BTreeMap::new();
+    for o in scan.observations.iter().filter(|o| o.outcome == Outcome::NotRelevant) {
+        *not_relevant.entry(o.check.as_str().to_owned()).or_insert(0) += 1;
+    }
+    let count = |outcome: Outcome| scan.observations.iter().filter(|o| o.outcome == outcome).count();
+    let mut findings_by_severity = BTreeMap::new();
+    for s in Severity::ALL {
+        let n = scan.observations.iter().filter(|o| o.outcome == Outcome::Fail && o.severity == s).count();
+        findings_by_severity.insert(s.as_str().to_owned(), n);
+    }
+    let mut controls_by_status = BTreeMap::new();
+    for c in &input.assessment.controls {
+        *controls_by_status.entry(c.overall.as_str().to_owned()).or_insert(0) += 1;
+    }
+    ScanReport {
+        schema: SCHEMA_ID.to_owned(),
+        schema_version: 1,
+        tool: Tool { name: "annexa".to_owned(), version: input.tool_version.to_owned() },
+        as_of: input.as_of.to_owned(),
+        repositories: scan
+            .repositories
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RepositoryOut {
+                index: i as u32,
+                path: r.display.clone(),
+                identity: r.identity.to_string(),
+                commit: r.commit.clone(),
+                branch: r.branch.clone(),
+                provenance: if r.dirty { "working-tree" } else { "repo-commit" }.to_owned(),
+            })
+            .collect(),
+        summary: Summary {
+            files_examined: scan.files.iter().filter(|f| f.status != FileStatus::Refused).count(),
+            files_partly_understood: scan.files.iter().filter(|f| f.status == FileStatus::Partly).count(),
+            files_not_examined: scan.files.iter().filter(|f| f.status == FileStatus::Refused).count(),
+            pass: count(Outcome::Pass),
+            fail: count(Outcome::Fail),
+            unknown: count(Outcome::Unknown),
+            not_relevant: count(Outcome::NotRelevant),
+            findings_by_severity,
+            controls_by_status,
+        },
+        findings: by(Outcome::Fail),
+        passes: by(Outcome::Pass),
+        unknowns: by(Outcome::Unknown),
+        not_relevant,
+        diagnostics: scan.diagnostics.iter().map(diag).collect(),
+        files: scan
+            .files
+            .iter()
+            .map(|f| FileOut {
+                repository: f.repo,
+                path: f.path.clone(),
+                kind: f.kind.as_str().to_owned(),
+                status: f.status.as_str().to_owned(),
+                provenance: f.provenance.as_str().to_owned(),
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+        controls: input.assessment.controls.iter().map(control).collect(),
+        checks: scan.checks.iter().map(|m| check_out(m)).collect(),
+        not_examined: NotExamined {
+            files: scan.diagnostics.iter().filter(|d| d.kind.is_skip()).map(diag).collect(),
+            partly_understood: scan.diagnostics.iter().filter(|d| !d.kind.is_skip()).map(diag).collect(),
+            excluded: scan
+                .excluded
+                .iter()
+                .map(|e| ExcludedOut { repository: e.repo, path: e.path.clone(), pattern: e.pattern.clone() })
+                .collect(),
+            suppressed: Vec::new(),
+            baselined: Vec::new(),
+            sources: missing_sources(),
+            unknown_observations: count(Outcome::Unknown),
+        },
+    }
+}
+
+pub(crate) fn check_out(m: &annexa_model::CheckMeta) -> CheckOut {
+    CheckOut {
+        id: m.id.as_str().to_owned(),
+        summary: m.summary.to_owned(),
+        severity: m.severity.as_str().to_owned(),
+        confidence: m.confidence.as_str().to_owned(),
+        platforms: m.platforms.iter().map(|p| p.as_str().to_owned()).collect(),
+        controls: m.controls.iter().map(|c| c.code().to_owned()).collect(),
+    }
+}
+
+/// Render the report as pretty JSON with a trailing newline.
+pub fn render(input: &ReportInput<'_>) -> String {
+    let mut s = serde_json::to_string_pretty(&build(input)).expect("report types always serialise");
+    s.push('\n');
+    s
+}
+
+/// The JSON schema of the report.
+pub fn schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(ScanReport)).expect("schema serialises");
+    s.push('\n');
+    s
+}
+
+/// Access to the assessment for other reporters.
+pub fn controls_out(a: &Assessment) -> Vec<ControlOut> {
+    a.controls.iter().map(control).collect()
+}

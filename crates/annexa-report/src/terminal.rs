@@ -1,0 +1,167 @@
+//! rustc-style terminal output: findings with source snippets, then unknowns, a summary, the
+//! control status and what was not examined.
+
+use std::fmt::Write as _;
+
+use annexa_engine::FileStatus;
+use annexa_model::status::Overall;
+use annexa_model::{Observation, Outcome, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+use crate::{ReportInput, repo_display, resolve};
+
+fn level(s: Severity) -> Level<'static> {
+    match s {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low | Severity::Info => Level::INFO,
+    }
+}
+
+fn finding<'a>(input: &'a ReportInput<'a>, o: &'a Observation) -> Vec<Group<'a>> {
+    let scan = input.scan;
+    let meta = scan.checks.iter().find(|m| m.id == o.check);
+    let title = level(o.severity).primary_title(o.message.as_str()).id(o.check.as_str());
+    let mut group_elements = Vec::new();
+    let mut placed = false;
+    for loc in &o.locations {
+        let Some(r) = resolve(scan, loc) else { continue };
+        match (r.text, r.span) {
+            (Some(text), Some(span)) if span.end <= text.len() => {
+                let label = match loc {
+                    annexa_model::Location::File(f) => f.label.clone(),
+                    _ => None,
+                };
+                let kind = if placed { AnnotationKind::Context } else { AnnotationKind::Primary };
+                let mut ann = kind.span(span.start..span.end);
+                if let Some(l) = label {
+                    ann = ann.label(l);
+                }
+                group_elements.push(annotate_snippets::Element::from(
+                    Snippet::source(text).line_start(1).path(r.display_path).fold(true).annotation(ann),
+                ));
+            }
+            _ => group_elements.push(Origin::path(r.display_path).into()),
+        }
+        placed = true;
+    }
+    if !placed {
+        group_elements.push(Origin::path(repo_display(scan, o)).into());
+    }
+    let controls = meta.map(|m| m.controls.iter().map(|c| c.code()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let note = format!("severity {} · confidence {} · controls {} · provenance {}", o.severity.as_str(), meta.map_or("high", |m| m.confidence.as_str()), controls, o.provenance.as_str());
+    vec![
+        Group::with_title(title).elements(group_elements),
+        Group::with_title(Level::NOTE.secondary_title(note)),
+    ]
+}
+
+fn short_location(input: &ReportInput<'_>, o: &Observation) -> String {
+    for loc in &o.locations {
+        if let Some(r) = resolve(input.scan, loc) {
+            return match r.start {
+                Some((l, c)) => format!("{}:{l}:{c}", r.display_path),
+                None => r.display_path,
+            };
+        }
+    }
+    repo_display(input.scan, o)
+}
+
+/// Render the scan for a terminal; `color` adds ANSI styles.
+pub fn render(input: &ReportInput<'_>, color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let scan = input.scan;
+    let mut out = String::new();
+    let mut fails: Vec<&Observation> = scan.observations.iter().filter(|o| o.outcome == Outcome::Fail).collect();
+    // Most severe first, then the engine's order.
+    fails.sort_by_key(|o| std::cmp::Reverse(o.severity));
+    for o in &fails {
+        let groups = finding(input, o);
+        out.push_str(&renderer.render(&groups));
+        out.push_str("\n\n");
+    }
+
+    let unknowns: Vec<&Observation> = scan.observations.iter().filter(|o| o.outcome == Outcome::Unknown).collect();
+    if !unknowns.is_empty() {
+        let _ = writeln!(out, "unknown ({}): the checks could not decide; these never count as passes", unknowns.len());
+        for o in &unknowns {
+            let _ = writeln!(out, "  {} [{}] {}", short_location(input, o), o.check, o.message);
+        }
+        out.push('\n');
+    }
+
+    let count = |outcome: Outcome| scan.observations.iter().filter(|o| o.outcome == outcome).count();
+    let examined = scan.files.iter().filter(|f| f.status != FileStatus::Refused).count();
+    let partly = scan.files.iter().filter(|f| f.status == FileStatus::Partly).count();
+    let refused = scan.files.iter().filter(|f| f.status == FileStatus::Refused).count();
+    let _ = writeln!(out, "summary");
+    let _ = writeln!(out, "  repositories  {}", scan.repositories.len());
+    let _ = writeln!(out, "  files         {examined} examined ({partly} partly understood), {refused} not examined, {} excluded", scan.excluded.len());
+    let _ = writeln!(
+        out,
+        "  observations  {} pass, {} fail, {} unknown, {} not relevant ({} checks)",
+        count(Outcome::Pass),
+        count(Outcome::Fail),
+        count(Outcome::Unknown),
+        count(Outcome::NotRelevant),
+        scan.checks.len()
+    );
+    let sev: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| (s, fails.iter().filter(|o| o.severity == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let _ = writeln!(out, "  findings      {}", if sev.is_empty() { "none".to_owned() } else { sev.join(", ") });
+
+    let a = input.assessment;
+    let _ = writeln!(
+        out,
+        "\ncontrols (93): {} implemented, {} partial, {} not implemented, {} not assessed",
+        a.count(Overall::Implemented),
+        a.count(Overall::Partial),
+        a.count(Overall::NotImplemented),
+        a.count(Overall::NotAssessed),
+    );
+    for c in a.controls.iter().filter(|c| c.design.iter().any(|e| e.level.is_some())) {
+        let d = |l: Option<annexa_model::status::Level>| l.map_or("n/a", |l| l.as_str());
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<44} {:<15} design {} · operation {} · attestation {}",
+            c.control.code(),
+            truncate(c.control.info().title, 44),
+            c.overall.as_str(),
+            d(c.dimensions.design),
+            d(c.dimensions.operation),
+            d(c.dimensions.attestation),
+        );
+    }
+    let _ = writeln!(out, "  (files show design only: no control is `implemented` without period evidence; see `annexa controls ID`)");
+
+    let _ = writeln!(out, "\nnot examined");
+    for d in &scan.diagnostics {
+        let repo = &scan.repositories[d.repo as usize].display;
+        let path = if repo == "." { d.path.clone() } else { format!("{repo}/{}", d.path) };
+        let _ = writeln!(out, "  {path}: {} ({})", d.message, d.kind.as_str());
+    }
+    for e in &scan.excluded {
+        let repo = &scan.repositories[e.repo as usize].display;
+        let _ = writeln!(out, "  {repo}/{}: excluded by `{}`", e.path, e.pattern);
+    }
+    for s in crate::json::missing_sources() {
+        let _ = writeln!(out, "  {s}");
+    }
+    out
+}
+
+pub(crate) fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}

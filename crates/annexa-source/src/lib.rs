@@ -1,0 +1,309 @@
+//! Guarded reading of repository files, and YAML with byte spans.
+//!
+//! Every file passes the same gate before any parser sees it: a size cap (never reading past
+//! it), a binary check, UTF-8 validation and — for YAML — a nesting-depth check, because the
+//! tree-sitter grammar behind the span layer aborts the whole process on very deep nesting.
+//! Failures come back as a [`Refusal`] that names what is wrong; nothing here panics on input.
+//!
+//! Architecture invariant: this crate reads files and parses text; it never judges them.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use annexa_model::{DiagnosticKind, Route, RouteSeg, Span};
+
+/// Resource limits for one file.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_bytes: u64,
+    /// Deepest YAML nesting accepted (block indentation levels plus flow brackets).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // The largest CI file in the real-world corpus is well under 1 MiB and nests < 30 deep.
+        Limits { max_bytes: 4 * 1024 * 1024, max_depth: 64 }
+    }
+}
+
+/// Why a file was not parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub kind: DiagnosticKind,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(kind: DiagnosticKind, message: impl Into<String>) -> Refusal {
+        Refusal { kind, message: message.into() }
+    }
+}
+
+/// Read a text file under the limits: never more than `max_bytes + 1` bytes are read.
+pub fn read_text(path: &Path, limits: &Limits) -> Result<Arc<str>, Refusal> {
+    let unreadable = |e: std::io::Error| Refusal::new(DiagnosticKind::Unreadable, format!("cannot read: {e}"));
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(limits.max_bytes + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > limits.max_bytes {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        return Err(Refusal::new(
+            DiagnosticKind::TooLarge,
+            format!("file is {size} bytes, over the {} byte limit; not examined", limits.max_bytes),
+        ));
+    }
+    text_from_bytes(bytes)
+}
+
+/// Validate bytes as a text file: no NUL bytes, valid UTF-8 (a leading BOM is dropped).
+pub fn text_from_bytes(bytes: Vec<u8>) -> Result<Arc<str>, Refusal> {
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return Err(Refusal::new(
+            DiagnosticKind::Binary,
+            format!("binary file (NUL byte at offset {pos}); not examined"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Refusal::new(DiagnosticKind::InvalidUtf8, format!("not valid UTF-8 (first bad byte at offset {at}); not examined"))
+    })?;
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    Ok(Arc::from(text))
+}
+
+/// An upper estimate of how deeply a YAML text nests: block indentation levels and sequence
+/// dashes per line, plus flow brackets. Block scalars (`|`, `>`) are skipped, since their
+/// indentation is content. Cheap (one pass, no allocation per line) and never below the real
+/// depth for block and flow collections, so a file it accepts cannot overflow a parser's stack.
+pub fn nesting_depth(text: &str) -> usize {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut max = 0usize;
+    let mut flow = 0usize;
+    let mut block_scalar_parent: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start_matches(' ');
+        let indent = line.len() - trimmed.len();
+        if let Some(parent) = block_scalar_parent {
+            if trimmed.is_empty() || indent > parent {
+                continue;
+            }
+            block_scalar_parent = None;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if flow == 0 {
+            while indents.last().is_some_and(|&top| top > indent) {
+                indents.pop();
+            }
+            if indents.last().is_none_or(|&top| top < indent) {
+                indents.push(indent);
+            }
+        }
+        // Sequence dashes on one line (`- - - x`) each open a level.
+        let mut rest = trimmed;
+        let mut dashes = 0;
+        while let Some(r) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("-\t")) {
+            dashes += 1;
+            rest = r.trim_start();
+        }
+        let mut depth_here = indents.len() + dashes + flow;
+        let mut in_single = false;
+        let mut in_double = false;
+        let mut prev = ' ';
+        let mut value_start = true;
+        for c in rest.chars() {
+            if in_single {
+                in_single = c != '\'';
+            } else if in_double {
+                if c == '"' && prev != '\\' {
+                    in_double = false;
+                }
+            } else {
+                match c {
+                    '\'' if value_start || flow > 0 => in_single = true,
+                    '"' if value_start || flow > 0 => in_double = true,
+                    '#' if prev == ' ' || prev == '\t' => break,
+                    '[' | '{' if value_start || flow > 0 => {
+                        flow += 1;
+                        depth_here = depth_here.max(indents.len() + dashes + flow);
+                    }
+                    ']' | '}' if flow > 0 => flow -= 1,
+                    _ => {}
+                }
+            }
+            value_start = !in_single && !in_double && (c == ' ' && (prev == ':' || prev == '-') || (flow > 0 && (c == ',' || c == '[' || c == '{')));
+            prev = c;
+        }
+        max = max.max(depth_here);
+        if flow == 0 {
+            let body = rest.split(" #").next().unwrap_or(rest).trim_end();
+            let indicator = body.rsplit(' ').next().unwrap_or(body);
+            if indicator.starts_with('|') || indicator.starts_with('>') {
+                block_scalar_parent = Some(indent);
+            }
+        }
+    }
+    max
+}
+
+/// A YAML file that passed the gate: its text, its value tree, and (when the span layer
+/// accepted it) a document for turning routes into byte spans.
+pub struct YamlFile {
+    pub text: Arc<str>,
+    pub value: yaml_serde::Value,
+    spans: Option<yamlpath::Document>,
+}
+
+impl YamlFile {
+    /// Parse `text` as one YAML document under the limits. Aliases are expanded by the loader
+    /// with its own bound on repetition, so an alias bomb is refused, not expanded.
+    pub fn parse(text: Arc<str>, limits: &Limits) -> Result<YamlFile, Refusal> {
+        let depth = nesting_depth(&text);
+        if depth > limits.max_depth {
+            return Err(Refusal::new(
+                DiagnosticKind::TooDeep,
+                format!("YAML nests about {depth} levels deep, over the limit of {}; not examined", limits.max_depth),
+            ));
+        }
+        let mut value: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
+            let msg = e.to_string();
+            let kind = if msg.contains("recursion limit") { DiagnosticKind::TooDeep } else { DiagnosticKind::Syntax };
+            Refusal::new(kind, format!("invalid YAML: {msg}"))
+        })?;
+        value
+            .apply_merge()
+            .map_err(|e| Refusal::new(DiagnosticKind::Syntax, format!("invalid YAML merge key: {e}")))?;
+        // The span layer is best-effort: a file yaml_serde accepts but tree-sitter does not
+        // still gets checked, with routes but no byte spans.
+        let spans = yamlpath::Document::new(text.to_string()).ok();
+        Ok(YamlFile { text, value, spans })
+    }
+
+    /// Whether byte spans are available for this file.
+    pub fn has_spans(&self) -> bool {
+        self.spans.is_some()
+    }
+
+    /// The span of the value at `route` (`jobs.build.steps[2].uses` → the `uses` value).
+    pub fn span(&self, route: &Route) -> Option<Span> {
+        let doc = self.spans.as_ref()?;
+        let r = to_yamlpath(route);
+        let feature = if route.is_root() {
+            doc.top_feature().ok()?
+        } else {
+            doc.query_exact(&r).ok().flatten().or_else(|| doc.query_pretty(&r).ok())?
+        };
+        Some(Span { start: feature.location.byte_span.0, end: feature.location.byte_span.1 })
+    }
+
+    /// The span of the key at `route` (`jobs.build` → `build`), for elements whose value is a
+    /// long block: pointing at the key keeps diagnostics to one line.
+    pub fn key_span(&self, route: &Route) -> Option<Span> {
+        let doc = self.spans.as_ref()?;
+        if route.is_root() {
+            return self.span(route);
+        }
+        match route.0.last() {
+            Some(RouteSeg::Index(_)) => {
+                // A sequence entry has no key: use its first line.
+                let s = self.span(route)?;
+                let end = self.text[s.start..s.end].find('\n').map_or(s.end, |n| s.start + n);
+                Some(Span { start: s.start, end })
+            }
+            _ => {
+                let f = doc.query_key_only(&to_yamlpath(route)).ok()?;
+                Some(Span { start: f.location.byte_span.0, end: f.location.byte_span.1 })
+            }
+        }
+    }
+}
+
+fn to_yamlpath(route: &Route) -> yamlpath::Route<'_> {
+    let comps: Vec<yamlpath::Component<'_>> = route
+        .0
+        .iter()
+        .map(|seg| match seg {
+            RouteSeg::Key(k) => yamlpath::Component::Key(k.as_str().into()),
+            RouteSeg::Index(i) => yamlpath::Component::Index(*i),
+        })
+        .collect();
+    yamlpath::Route::from(comps)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<YamlFile, Refusal> {
+        YamlFile::parse(Arc::from(s), &Limits::default())
+    }
+
+    #[test]
+    fn depth_estimate() {
+        assert_eq!(nesting_depth("a: 1\n"), 1);
+        assert_eq!(nesting_depth("a:\n  b:\n    c: 1\n"), 3);
+        assert_eq!(nesting_depth("a:\n  - - - x\n"), 5);
+        assert_eq!(nesting_depth("a: [[[1]]]\n"), 4);
+        // Block scalar content does not count.
+        assert_eq!(nesting_depth("run: |\n  if x; then\n        deep\n            deeper\n"), 1);
+        // Expressions are not flow collections.
+        assert_eq!(nesting_depth("if: ${{ github.x }}\nb: 1\n"), 1);
+        let deep = "[".repeat(300);
+        assert!(nesting_depth(&deep) >= 300);
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(text_from_bytes(vec![b'a', 0, b'b']).unwrap_err().kind, DiagnosticKind::Binary);
+        assert_eq!(text_from_bytes(vec![b'a', 0xff]).unwrap_err().kind, DiagnosticKind::InvalidUtf8);
+        assert_eq!(parse("a: [1, 2\n").err().map(|r| r.kind), Some(DiagnosticKind::Syntax));
+        let deep = format!("a: {}1{}\n", "[".repeat(300), "]".repeat(300));
+        assert_eq!(parse(&deep).err().map(|r| r.kind), Some(DiagnosticKind::TooDeep));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let r = parse(&s).err().expect("alias bomb must be refused");
+        assert_eq!(r.kind, DiagnosticKind::Syntax, "{}", r.message);
+    }
+
+    #[test]
+    fn spans() {
+        let f = parse("on: push\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n").unwrap();
+        let route = Route::root().key("jobs").key("build").key("steps").index(0).key("uses");
+        let s = f.span(&route).unwrap();
+        assert_eq!(&f.text[s.start..s.end], "actions/checkout@v4");
+        let k = f.key_span(&Route::root().key("jobs").key("build")).unwrap();
+        assert_eq!(&f.text[k.start..k.end], "build");
+        assert_eq!(line_col(&f.text, s.start), (5, 15));
+    }
+}
