@@ -8,7 +8,11 @@ use std::path::Path;
 
 fn main() {
     let data = Path::new("data");
-    for f in ["iso27001-2022-annex-a.csv", "crosswalk.csv", "evidence-requirements.csv"] {
+    for f in [
+        "iso27001-2022-annex-a.csv",
+        "crosswalk.csv",
+        "evidence-requirements.csv",
+    ] {
         println!("cargo:rerun-if-changed=data/{f}");
     }
     let mut out = String::new();
@@ -27,7 +31,9 @@ fn main() {
     out.push_str("}\n\n");
     assert_eq!(controls.len(), 93, "Annex A must list 93 controls");
 
-    out.push_str("/// All 93 Annex A controls in catalogue order.\npub static CONTROLS: [Control; 93] = [\n");
+    out.push_str(
+        "/// All 93 Annex A controls in catalogue order.\npub static CONTROLS: [Control; 93] = [\n",
+    );
     for row in &controls {
         let _ = writeln!(
             out,
@@ -51,9 +57,13 @@ fn main() {
     let crosswalk = read(&data.join("crosswalk.csv"));
     out.push_str("/// Crosswalk rows (generated from `data/crosswalk.csv`).\npub static CROSSWALK: &[CrosswalkRow] = &[\n");
     for (n, row) in crosswalk.iter().enumerate() {
-        let control = variants
-            .get(&row["iso_control"])
-            .unwrap_or_else(|| panic!("crosswalk.csv row {}: unknown control {}", n + 2, row["iso_control"]));
+        let control = variants.get(&row["iso_control"]).unwrap_or_else(|| {
+            panic!(
+                "crosswalk.csv row {}: unknown control {}",
+                n + 2,
+                row["iso_control"]
+            )
+        });
         let framework = match row["framework"].as_str() {
             "SOC 2 TSC 2017" => "Soc2",
             "PCI DSS v4.0" => "PciDss4",
@@ -80,13 +90,30 @@ fn main() {
     out.push_str("];\n\n");
 
     let reqs = read(&data.join("evidence-requirements.csv"));
-    assert_eq!(reqs.len(), 93, "evidence-requirements.csv must have one row per control");
+    assert_eq!(
+        reqs.len(),
+        93,
+        "evidence-requirements.csv must have one row per control"
+    );
     out.push_str("/// Operating and attestation requirements per control, in catalogue order\n/// (generated from `data/evidence-requirements.csv`).\npub static EVIDENCE_REQUIREMENTS: [ControlRequirements; 93] = [\n");
     for (n, (row, control)) in reqs.iter().zip(&controls).enumerate() {
-        assert_eq!(row["control"], control["id"], "evidence-requirements.csv row {}: out of catalogue order", n + 2);
-        let pops: Vec<String> = split(&row["populations"]).map(|p| format!("Population::{}", pascal(p))).collect();
-        let atts: Vec<String> = split(&row["attestations"]).map(|a| format!("AttestationKind::{}", pascal(a))).collect();
-        assert!(!pops.is_empty() || !atts.is_empty(), "evidence-requirements.csv row {}: a control needs an operating or attestation requirement", n + 2);
+        assert_eq!(
+            row["control"],
+            control["id"],
+            "evidence-requirements.csv row {}: out of catalogue order",
+            n + 2
+        );
+        let pops: Vec<String> = split(&row["populations"])
+            .map(|p| format!("Population::{}", pascal(p)))
+            .collect();
+        let atts: Vec<String> = split(&row["attestations"])
+            .map(|a| format!("AttestationKind::{}", pascal(a)))
+            .collect();
+        assert!(
+            !pops.is_empty() || !atts.is_empty(),
+            "evidence-requirements.csv row {}: a control needs an operating or attestation requirement",
+            n + 2
+        );
         let _ = writeln!(
             out,
             "    ControlRequirements {{ control: ControlId::{}, populations: &[{}], attestations: &[{}] }},",
@@ -97,19 +124,25 @@ fn main() {
     }
     out.push_str("];\n");
 
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR is set by cargo")).join("catalogue.rs");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR is set by cargo")).join("catalogue.rs");
     std::fs::write(dest, out).expect("write generated catalogue");
 }
 
 fn read(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = reader.headers().expect("csv header").clone();
     reader
         .records()
         .enumerate()
         .map(|(n, rec)| {
             let rec = rec.unwrap_or_else(|e| panic!("{} row {}: {e}", path.display(), n + 2));
-            headers.iter().map(String::from).zip(rec.iter().map(String::from)).collect()
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -120,7 +153,9 @@ fn split(s: &str) -> impl Iterator<Item = &str> {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn pascal(s: &str) -> String {

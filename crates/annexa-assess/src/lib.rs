@@ -17,7 +17,9 @@
 use std::collections::BTreeMap;
 
 use annexa_model::status::{Declared, Dimensions, Level, Overall};
-use annexa_model::{AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, SubjectKey};
+use annexa_model::{
+    AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, SubjectKey,
+};
 
 /// What one check contributed to a control's design dimension.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +68,10 @@ impl Assessment {
     }
 
     pub fn count(&self, overall: Overall) -> usize {
-        self.controls.iter().filter(|c| c.overall == overall).count()
+        self.controls
+            .iter()
+            .filter(|c| c.overall == overall)
+            .count()
     }
 }
 
@@ -92,7 +97,11 @@ pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> As
     // check → repository → counts
     let mut by_check: BTreeMap<CheckId, BTreeMap<String, Counts>> = BTreeMap::new();
     for o in observations {
-        let c = by_check.entry(o.check).or_default().entry(repo_of(o)).or_default();
+        let c = by_check
+            .entry(o.check)
+            .or_default()
+            .entry(repo_of(o))
+            .or_default();
         match o.outcome {
             Outcome::Pass => c.pass += 1,
             Outcome::Fail => c.fail += 1,
@@ -137,7 +146,11 @@ pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> As
 
     let controls = ControlId::all()
         .map(|id| {
-            let design: Vec<CheckEvidence> = checks.iter().filter(|m| m.controls.contains(&id)).map(|m| evidence_for(m)).collect();
+            let design: Vec<CheckEvidence> = checks
+                .iter()
+                .filter(|m| m.controls.contains(&id))
+                .map(|m| evidence_for(m))
+                .collect();
             let design_level = if design.is_empty() {
                 None
             } else {
@@ -150,7 +163,10 @@ pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> As
                 .map(|&p| RequirementState {
                     kind: p,
                     level: Level::NotAssessed,
-                    reason: format!("no period evidence: the `{}` population was not collected", p.as_str()),
+                    reason: format!(
+                        "no period evidence: the `{}` population was not collected",
+                        p.as_str()
+                    ),
                 })
                 .collect();
             let attestation: Vec<RequirementState<AttestationKind>> = req
@@ -165,10 +181,19 @@ pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> As
             let dimensions = Dimensions {
                 declared: Declared::Undeclared,
                 design: design_level,
-                operation: (!operation.is_empty()).then(|| Level::combine(operation.iter().map(|r| r.level))),
-                attestation: (!attestation.is_empty()).then(|| Level::combine(attestation.iter().map(|r| r.level))),
+                operation: (!operation.is_empty())
+                    .then(|| Level::combine(operation.iter().map(|r| r.level))),
+                attestation: (!attestation.is_empty())
+                    .then(|| Level::combine(attestation.iter().map(|r| r.level))),
             };
-            ControlStatus { control: id, overall: dimensions.overall(), dimensions, design, operation, attestation }
+            ControlStatus {
+                control: id,
+                overall: dimensions.overall(),
+                dimensions,
+                design,
+                operation,
+                attestation,
+            }
         })
         .collect();
     Assessment { controls }
@@ -190,7 +215,10 @@ mod tests {
         controls: &[ControlId::A8_32],
         doc: "",
     };
-    static META_B: CheckMeta = CheckMeta { id: CheckId::DeployWithoutGate, ..META_A };
+    static META_B: CheckMeta = CheckMeta {
+        id: CheckId::DeployWithoutGate,
+        ..META_A
+    };
 
     fn obs(check: CheckId, repo: &str, outcome: Outcome) -> Observation {
         Observation {
@@ -198,7 +226,11 @@ mod tests {
             outcome,
             severity: Severity::Medium,
             subject: SubjectKey::Repo {
-                repo: RepoIdentity { host: "local".into(), owner: String::new(), name: repo.into() },
+                repo: RepoIdentity {
+                    host: "local".into(),
+                    owner: String::new(),
+                    name: repo.into(),
+                },
                 commit: None,
                 path: String::new(),
                 route: Route::root(),
@@ -212,29 +244,55 @@ mod tests {
     #[test]
     fn aggregation_across_repositories() {
         let checks: &[&'static CheckMeta] = &[&META_A, &META_B];
-        let a = assess(checks, &[
-            obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
-            obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Pass),
-            obs(CheckId::DeployWithoutGate, "one", Outcome::Pass),
-            obs(CheckId::DeployWithoutGate, "two", Outcome::NotRelevant),
-        ]);
+        let a = assess(
+            checks,
+            &[
+                obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
+                obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Pass),
+                obs(CheckId::DeployWithoutGate, "one", Outcome::Pass),
+                obs(CheckId::DeployWithoutGate, "two", Outcome::NotRelevant),
+            ],
+        );
         let c = a.control(ControlId::A8_32);
         assert_eq!(c.dimensions.design, Some(Level::Meets));
         assert_eq!(c.design[1].repositories_assessed, 1);
         // Operation evidence is missing, so files alone stop at partial.
         assert_eq!(c.overall, Overall::Partial);
 
-        let a = assess(checks, &[
-            obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
-            obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Fail),
-        ]);
-        assert_eq!(a.control(ControlId::A8_32).dimensions.design, Some(Level::Partly));
+        let a = assess(
+            checks,
+            &[
+                obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Pass),
+                obs(CheckId::WorkflowsWithoutCodeowners, "two", Outcome::Fail),
+            ],
+        );
+        assert_eq!(
+            a.control(ControlId::A8_32).dimensions.design,
+            Some(Level::Partly)
+        );
 
-        let a = assess(checks, &[obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Unknown)]);
-        assert_eq!(a.control(ControlId::A8_32).dimensions.design, Some(Level::NotAssessed));
+        let a = assess(
+            checks,
+            &[obs(
+                CheckId::WorkflowsWithoutCodeowners,
+                "one",
+                Outcome::Unknown,
+            )],
+        );
+        assert_eq!(
+            a.control(ControlId::A8_32).dimensions.design,
+            Some(Level::NotAssessed)
+        );
         assert_eq!(a.control(ControlId::A8_32).overall, Overall::NotAssessed);
 
-        let a = assess(checks, &[obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Fail)]);
+        let a = assess(
+            checks,
+            &[obs(
+                CheckId::WorkflowsWithoutCodeowners,
+                "one",
+                Outcome::Fail,
+            )],
+        );
         assert_eq!(a.control(ControlId::A8_32).overall, Overall::NotImplemented);
         assert_eq!(a.controls.len(), 93);
     }

@@ -89,14 +89,24 @@ pub struct Sink {
 
 impl Sink {
     pub fn new(meta: &'static CheckMeta) -> Sink {
-        Sink { meta, observations: Vec::new() }
+        Sink {
+            meta,
+            observations: Vec::new(),
+        }
     }
 
     pub fn into_observations(self) -> Vec<Observation> {
         self.observations
     }
 
-    fn push(&mut self, outcome: Outcome, subject: SubjectKey, message: String, locations: Vec<Location>, provenance: Provenance) -> &mut Observation {
+    fn push(
+        &mut self,
+        outcome: Outcome,
+        subject: SubjectKey,
+        message: String,
+        locations: Vec<Location>,
+        provenance: Provenance,
+    ) -> &mut Observation {
         self.observations.push(Observation {
             check: self.meta.id,
             outcome,
@@ -110,27 +120,66 @@ impl Sink {
     }
 
     /// An observation about an element of a file, located at `site`.
-    pub fn at(&mut self, file: &FileInfo, site: &Site, outcome: Outcome, message: impl Into<String>) -> &mut Observation {
-        let loc = file.location(site);
-        self.push(outcome, file.subject(&site.route), message.into(), vec![loc], file.provenance)
+    pub fn at(
+        &mut self,
+        file: &FileInfo,
+        site: &Site,
+        outcome: Outcome,
+        message: impl Into<String>,
+    ) -> &mut Observation {
+        self.at_span(file, site, None, outcome, message)
     }
 
     /// Like [`Sink::at`], with the primary span narrowed to part of the element (e.g. one
     /// expression inside a script); the subject stays the element.
-    pub fn at_span(&mut self, file: &FileInfo, site: &Site, span: Option<Span>, outcome: Outcome, message: impl Into<String>) -> &mut Observation {
-        let narrowed = Site { route: site.route.clone(), span: span.or(site.span), via: site.via.clone() };
+    pub fn at_span(
+        &mut self,
+        file: &FileInfo,
+        site: &Site,
+        span: Option<Span>,
+        outcome: Outcome,
+        message: impl Into<String>,
+    ) -> &mut Observation {
+        let narrowed = Site {
+            route: site.route.clone(),
+            span: span.or(site.span),
+            via: site.via.clone(),
+        };
         let loc = file.location(&narrowed);
-        self.push(outcome, file.subject(&site.route), message.into(), vec![loc], file.provenance)
+        self.push(
+            outcome,
+            file.subject(&site.route),
+            message.into(),
+            vec![loc],
+            file.provenance,
+        )
     }
 
     /// An observation about a whole file.
-    pub fn file(&mut self, file: &FileInfo, outcome: Outcome, message: impl Into<String>) -> &mut Observation {
+    pub fn file(
+        &mut self,
+        file: &FileInfo,
+        outcome: Outcome,
+        message: impl Into<String>,
+    ) -> &mut Observation {
         self.at(file, &Site::default(), outcome, message)
     }
 
     /// An observation about a whole repository, with evidence locations.
-    pub fn repo(&mut self, cx: &RepoCx<'_>, outcome: Outcome, message: impl Into<String>, locations: Vec<Location>) -> &mut Observation {
-        self.push(outcome, cx.subject(), message.into(), locations, cx.provenance)
+    pub fn repo(
+        &mut self,
+        cx: &RepoCx<'_>,
+        outcome: Outcome,
+        message: impl Into<String>,
+        locations: Vec<Location>,
+    ) -> &mut Observation {
+        self.push(
+            outcome,
+            cx.subject(),
+            message.into(),
+            locations,
+            cx.provenance,
+        )
     }
 }
 

@@ -47,7 +47,12 @@ mod tests {
             assert!(!m.controls.is_empty(), "{} maps to no control", m.id);
             assert!(!m.platforms.is_empty(), "{} has no platform", m.id);
             let doc = m.doc_markdown();
-            for heading in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix",
+            ] {
                 assert!(doc.contains(heading), "{} doc lacks {heading}", m.id);
             }
         }

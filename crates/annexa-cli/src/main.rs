@@ -17,7 +17,11 @@ use annexa_model::{CheckId, ControlId, Outcome, Severity};
 use annexa_report::ReportInput;
 
 #[derive(Parser)]
-#[command(name = "annexa", version, about = "ISO/IEC 27001:2022 evidence from CI/CD pipelines, repositories and source platforms")]
+#[command(
+    name = "annexa",
+    version,
+    about = "ISO/IEC 27001:2022 evidence from CI/CD pipelines, repositories and source platforms"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -124,13 +128,18 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("annexa: internal error: {info}\nThis is a bug; please report it with the command you ran.");
+        eprintln!(
+            "annexa: internal error: {info}\nThis is a bug; please report it with the command you ran."
+        );
         std::process::exit(3);
     }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(e) if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<annexa_config::ConfigError>().is_some() => {
+        Err(e)
+            if e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<annexa_config::ConfigError>().is_some() =>
+        {
             eprintln!("annexa: error: {e:#}");
             ExitCode::from(2)
         }
@@ -152,10 +161,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn as_of(given: Option<&str>) -> anyhow::Result<String> {
     match given {
         Some(s) => {
-            let ts: jiff::Timestamp = s.parse().map_err(|e| usage(format!("--as-of `{s}` is not an RFC 3339 time: {e}")))?;
+            let ts: jiff::Timestamp = s
+                .parse()
+                .map_err(|e| usage(format!("--as-of `{s}` is not an RFC 3339 time: {e}")))?;
             Ok(ts.to_string())
         }
-        None => Ok(jiff::Timestamp::now().round(jiff::Unit::Second).context("rounding the current time")?.to_string()),
+        None => Ok(jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .context("rounding the current time")?
+            .to_string()),
     }
 }
 
@@ -179,17 +193,25 @@ fn run_scan(paths: &[PathBuf], settings: Settings) -> anyhow::Result<ScanResult>
 }
 
 fn color_for(output: &Option<PathBuf>) -> bool {
-    output.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    output.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
 }
 
 /// Write the report to the file (atomically: a crash never leaves half a report) or stdout.
 fn emit(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
-            tmp.write_all(text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-            tmp.persist(path).map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+            tmp.write_all(text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            tmp.persist(path)
+                .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -209,17 +231,35 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let as_of = as_of(args.common.as_of.as_deref())?;
     let result = run_scan(&args.paths, settings)?;
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
-    let input = ReportInput { scan: &result, assessment: &assessment, as_of: &as_of, tool_version: env!("CARGO_PKG_VERSION") };
+    let input = ReportInput {
+        scan: &result,
+        assessment: &assessment,
+        as_of: &as_of,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let text = match args.common.format {
         Format::Terminal => annexa_report::terminal::render(&input, color_for(&args.common.output)),
         Format::Json => annexa_report::json::render(&input),
     };
     emit(&args.common.output, &text)?;
 
-    let gated = fail_on.map_or(0, |s| result.observations.iter().filter(|o| o.outcome == Outcome::Fail && o.severity >= s).count());
-    let unreadable = result.diagnostics.iter().filter(|d| d.kind.is_skip()).count();
+    let gated = fail_on.map_or(0, |s| {
+        result
+            .observations
+            .iter()
+            .filter(|o| o.outcome == Outcome::Fail && o.severity >= s)
+            .count()
+    });
+    let unreadable = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind.is_skip())
+        .count();
     if gated > 0 {
-        eprintln!("annexa: {gated} finding(s) at or above --fail-on {}", fail_on.map_or("never", |s| s.as_str()));
+        eprintln!(
+            "annexa: {gated} finding(s) at or above --fail-on {}",
+            fail_on.map_or("never", |s| s.as_str())
+        );
         return Ok(ExitCode::from(1));
     }
     if args.strict && unreadable > 0 {
@@ -230,15 +270,23 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
-    let control = match &id {
-        Some(s) => Some(ControlId::parse(s).ok_or_else(|| usage(format!("`{s}` is not an Annex A control id (e.g. A.8.32)")))?),
-        None => None,
-    };
+    let control =
+        match &id {
+            Some(s) => Some(ControlId::parse(s).ok_or_else(|| {
+                usage(format!("`{s}` is not an Annex A control id (e.g. A.8.32)"))
+            })?),
+            None => None,
+        };
     let settings = load_settings(common, &paths[0])?;
     let as_of = as_of(common.as_of.as_deref())?;
     let result = run_scan(paths, settings)?;
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
-    let input = ReportInput { scan: &result, assessment: &assessment, as_of: &as_of, tool_version: env!("CARGO_PKG_VERSION") };
+    let input = ReportInput {
+        scan: &result,
+        assessment: &assessment,
+        as_of: &as_of,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let text = match (control, common.format) {
         (None, Format::Terminal) => annexa_report::catalogue::controls_table(&assessment),
         (None, Format::Json) => annexa_report::catalogue::controls_json(&assessment),
@@ -250,7 +298,8 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
 }
 
 fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
-    let metas: Vec<&'static annexa_model::CheckMeta> = annexa_checks::registry().iter().map(|c| c.meta()).collect();
+    let metas: Vec<&'static annexa_model::CheckMeta> =
+        annexa_checks::registry().iter().map(|c| c.meta()).collect();
     let text = match id {
         None => match format {
             Format::Terminal => annexa_report::catalogue::checks_table(&metas),
@@ -258,7 +307,9 @@ fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
         },
         Some(s) => {
             let Some(check) = CheckId::parse(&s).and_then(annexa_checks::by_id) else {
-                return Err(usage(format!("`{s}` is not a check id; `annexa checks` lists them")));
+                return Err(usage(format!(
+                    "`{s}` is not a check id; `annexa checks` lists them"
+                )));
             };
             match format {
                 Format::Terminal => annexa_report::catalogue::check_page(check.meta()),

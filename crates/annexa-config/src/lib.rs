@@ -16,9 +16,17 @@ pub const FILE_NAME: &str = "annexa.toml";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: {message}")]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,19 +63,29 @@ pub struct Settings {
 impl Settings {
     /// The exclude pattern a repository-relative path matches, if any.
     pub fn excluded_by(&self, path: &str) -> Option<&str> {
-        self.exclude_set.matches(path).first().map(|&i| self.exclude[i].as_str())
+        self.exclude_set
+            .matches(path)
+            .first()
+            .map(|&i| self.exclude[i].as_str())
     }
 
     /// Read `path`.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Settings::parse(path, &text)
     }
 
     /// Read `annexa.toml` in `dir` if it exists.
     pub fn discover(dir: &Path) -> Result<Settings, ConfigError> {
         let p = dir.join(FILE_NAME);
-        if p.is_file() { Settings::load(&p) } else { Ok(Settings::default()) }
+        if p.is_file() {
+            Settings::load(&p)
+        } else {
+            Ok(Settings::default())
+        }
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Settings, ConfigError> {
@@ -76,9 +94,15 @@ impl Settings {
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
             let column = before.len() - before.rfind('\n').map_or(0, |n| n + 1) + 1;
-            ConfigError::Invalid { path: path.to_owned(), line, column, message }
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| at(e.span(), e.message().to_owned()))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| at(e.span(), e.message().to_owned()))?;
         let fail_on = match raw.scan.fail_on {
             None => None,
             Some(s) => match s.get_ref().as_str() {
@@ -91,15 +115,21 @@ impl Settings {
         let mut builder = GlobSetBuilder::new();
         let mut exclude = Vec::new();
         for pat in raw.scan.exclude {
-            let glob = Glob::new(pat.get_ref()).map_err(|e| at(Some(pat.span()), format!("invalid exclude pattern: {e}")))?;
+            let glob = Glob::new(pat.get_ref())
+                .map_err(|e| at(Some(pat.span()), format!("invalid exclude pattern: {e}")))?;
             builder.add(glob);
             exclude.push(pat.into_inner());
         }
-        let exclude_set = builder.build().map_err(|e| at(None, format!("invalid exclude patterns: {e}")))?;
+        let exclude_set = builder
+            .build()
+            .map_err(|e| at(None, format!("invalid exclude patterns: {e}")))?;
         if let Some(b) = &raw.scan.max_file_bytes
             && *b.get_ref() == 0
         {
-            return Err(at(Some(b.span()), "`max-file-bytes` must be positive".into()));
+            return Err(at(
+                Some(b.span()),
+                "`max-file-bytes` must be positive".into(),
+            ));
         }
         if let Some(d) = &raw.scan.max_depth
             && !(1..=200).contains(d.get_ref())
@@ -123,7 +153,11 @@ mod tests {
 
     #[test]
     fn valid() {
-        let s = Settings::parse(Path::new("annexa.toml"), "[scan]\nfail-on = \"high\"\nexclude = [\"vendor/**\"]\n").unwrap();
+        let s = Settings::parse(
+            Path::new("annexa.toml"),
+            "[scan]\nfail-on = \"high\"\nexclude = [\"vendor/**\"]\n",
+        )
+        .unwrap();
         assert_eq!(s.fail_on, Some(Severity::High));
         assert_eq!(s.excluded_by("vendor/x/action.yml"), Some("vendor/**"));
         assert_eq!(s.excluded_by(".github/workflows/ci.yml"), None);
@@ -131,12 +165,18 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_line() {
-        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\n\nfail-onn = \"high\"\n").unwrap_err();
+        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\n\nfail-onn = \"high\"\n")
+            .unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("annexa.toml:3:1: unknown field `fail-onn`"), "{msg}");
-        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\nfail-on = \"severe\"\n").unwrap_err();
+        assert!(
+            msg.starts_with("annexa.toml:3:1: unknown field `fail-onn`"),
+            "{msg}"
+        );
+        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\nfail-on = \"severe\"\n")
+            .unwrap_err();
         assert!(e.to_string().starts_with("annexa.toml:2:11:"), "{e}");
-        let e = Settings::parse(Path::new("annexa.toml"), "[scan]\nmax-depth = 1000\n").unwrap_err();
+        let e =
+            Settings::parse(Path::new("annexa.toml"), "[scan]\nmax-depth = 1000\n").unwrap_err();
         assert!(e.to_string().contains("max-depth"), "{e}");
     }
 }

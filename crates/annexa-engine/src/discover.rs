@@ -22,7 +22,10 @@ impl FileKind {
 
 /// Classify a repository-relative, `/`-separated path.
 pub fn classify(path: &str) -> Option<FileKind> {
-    if matches!(path, "CODEOWNERS" | ".github/CODEOWNERS" | "docs/CODEOWNERS" | ".gitlab/CODEOWNERS") {
+    if matches!(
+        path,
+        "CODEOWNERS" | ".github/CODEOWNERS" | "docs/CODEOWNERS" | ".gitlab/CODEOWNERS"
+    ) {
         return Some(FileKind::Codeowners);
     }
     match classify_path(path)? {

@@ -18,7 +18,12 @@ pub(crate) struct GitInfo {
 }
 
 fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
-    let out = Command::new("git").arg("-C").arg(root).args(args).output().ok()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .ok()?;
     out.status.success().then_some(out.stdout)
 }
 
@@ -35,10 +40,17 @@ pub(crate) fn inspect(root: &Path) -> Option<GitInfo> {
         return None;
     }
     let commit = line(git(root, &["rev-parse", "--verify", "HEAD"])?)?;
-    let branch = git(root, &["rev-parse", "--abbrev-ref", "HEAD"]).and_then(line).filter(|b| b != "HEAD");
-    let identity = git(root, &["remote", "get-url", "origin"]).and_then(line).and_then(|u| parse_remote(&u));
+    let branch = git(root, &["rev-parse", "--abbrev-ref", "HEAD"])
+        .and_then(line)
+        .filter(|b| b != "HEAD");
+    let identity = git(root, &["remote", "get-url", "origin"])
+        .and_then(line)
+        .and_then(|u| parse_remote(&u));
     let tracked = git(root, &["ls-files", "-z"])?;
-    let status = git(root, &["status", "--porcelain=v1", "-z", "--untracked-files=all"])?;
+    let status = git(
+        root,
+        &["status", "--porcelain=v1", "-z", "--untracked-files=all"],
+    )?;
     let mut changed = HashSet::new();
     let mut entries = status.split(|&b| b == 0).filter(|e| !e.is_empty());
     while let Some(e) = entries.next() {
@@ -57,7 +69,13 @@ pub(crate) fn inspect(root: &Path) -> Option<GitInfo> {
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .filter(|p| !changed.contains(p))
         .collect();
-    Some(GitInfo { commit, branch, identity, clean, dirty })
+    Some(GitInfo {
+        commit,
+        branch,
+        identity,
+        clean,
+        dirty,
+    })
 }
 
 /// `https://github.com/acme/app.git`, `git@github.com:acme/app.git`,
@@ -79,7 +97,11 @@ pub(crate) fn parse_remote(url: &str) -> Option<RepoIdentity> {
     if host.is_empty() || owner.is_empty() || name.is_empty() {
         return None;
     }
-    Some(RepoIdentity { host: host.to_ascii_lowercase(), owner: owner.to_owned(), name: name.to_owned() })
+    Some(RepoIdentity {
+        host: host.to_ascii_lowercase(),
+        owner: owner.to_owned(),
+        name: name.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -89,7 +111,10 @@ mod tests {
     #[test]
     fn remotes() {
         let r = parse_remote("https://github.com/acme/app.git").unwrap();
-        assert_eq!((r.host.as_str(), r.owner.as_str(), r.name.as_str()), ("github.com", "acme", "app"));
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_str(), r.name.as_str()),
+            ("github.com", "acme", "app")
+        );
         let r = parse_remote("git@gitlab.com:group/sub/app.git").unwrap();
         assert_eq!((r.owner.as_str(), r.name.as_str()), ("group/sub", "app"));
         let r = parse_remote("ssh://git@git.example.com:2222/team/app").unwrap();

@@ -13,4 +13,6 @@ mod git;
 mod scan;
 
 pub use discover::{FileKind, classify};
-pub use scan::{Repository, ScanOptions, ScanResult, SourceFile, FileStatus, Excluded, scan, fingerprint};
+pub use scan::{
+    Excluded, FileStatus, Repository, ScanOptions, ScanResult, SourceFile, fingerprint, scan,
+};

@@ -80,7 +80,7 @@ pub struct Excluded {
 }
 
 /// Everything a scan found, totally ordered.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ScanResult {
     pub repositories: Vec<Repository>,
     pub files: Vec<SourceFile>,
@@ -143,7 +143,11 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         let identity = info
             .as_ref()
             .and_then(|g| g.identity.clone())
-            .unwrap_or(RepoIdentity { host: "local".into(), owner: String::new(), name: folder });
+            .unwrap_or(RepoIdentity {
+                host: "local".into(),
+                owner: String::new(),
+                name: folder,
+            });
         repositories.push(Repository {
             display: display_path(p),
             root: p.clone(),
@@ -158,7 +162,13 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     let mut excluded = Vec::new();
     let mut candidates = Vec::new();
     for (i, repo) in repositories.iter().enumerate() {
-        discover(i as u32, &repo.root, &options.settings, &mut candidates, &mut excluded);
+        discover(
+            i as u32,
+            &repo.root,
+            &options.settings,
+            &mut candidates,
+            &mut excluded,
+        );
     }
 
     let limits = options.limits;
@@ -173,8 +183,16 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                 repo: c.repo,
                 identity: repo.identity.clone(),
                 path: c.path.clone(),
-                provenance: if clean { Provenance::RepoCommit } else { Provenance::WorkingTree },
-                commit: if clean { git.map(|g| g.commit.clone()) } else { None },
+                provenance: if clean {
+                    Provenance::RepoCommit
+                } else {
+                    Provenance::WorkingTree
+                },
+                commit: if clean {
+                    git.map(|g| g.commit.clone())
+                } else {
+                    None
+                },
             };
             process(c, info, &limits, checks)
         })
@@ -203,27 +221,50 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         .map(|i| {
             let i = i as u32;
             let repo = &repositories[i as usize];
-            let mut repo_pipelines: Vec<(&FileInfo, &Pipeline)> =
-                pipelines.iter().filter(|(f, _)| f.repo == i).map(|(f, p)| (f, p)).collect();
+            let mut repo_pipelines: Vec<(&FileInfo, &Pipeline)> = pipelines
+                .iter()
+                .filter(|(f, _)| f.repo == i)
+                .map(|(f, p)| (f, p))
+                .collect();
             repo_pipelines.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             // The first CODEOWNERS location GitHub reads wins: .github/, root, docs/.
-            let codeowners = ["/.github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"]
-                .iter()
-                .find_map(|want| {
-                    let want = want.trim_start_matches('/');
-                    owners.iter().find(|(f, ..)| f.repo == i && f.path == want)
-                })
-                .map(|(f, text, co)| RepoFile { file: f, source: text, parsed: co });
+            let codeowners = [
+                "/.github/CODEOWNERS",
+                "CODEOWNERS",
+                "docs/CODEOWNERS",
+                ".gitlab/CODEOWNERS",
+            ]
+            .iter()
+            .find_map(|want| {
+                let want = want.trim_start_matches('/');
+                owners.iter().find(|(f, ..)| f.repo == i && f.path == want)
+            })
+            .map(|(f, text, co)| RepoFile {
+                file: f,
+                source: text,
+                parsed: co,
+            });
             let cx = RepoCx {
                 repo: i,
                 identity: &repo.identity,
-                commit: if repo.dirty { None } else { repo.commit.as_deref() },
-                provenance: if repo.dirty { Provenance::WorkingTree } else { Provenance::RepoCommit },
+                commit: if repo.dirty {
+                    None
+                } else {
+                    repo.commit.as_deref()
+                },
+                provenance: if repo.dirty {
+                    Provenance::WorkingTree
+                } else {
+                    Provenance::RepoCommit
+                },
                 pipelines: repo_pipelines,
                 codeowners,
             };
             let mut out = Vec::new();
-            for check in checks.iter().filter(|c| c.meta().scope == CheckScope::Repository) {
+            for check in checks
+                .iter()
+                .filter(|c| c.meta().scope == CheckScope::Repository)
+            {
                 let mut sink = Sink::new(check.meta());
                 check.repository(&cx, &mut sink);
                 out.extend(sink.into_observations());
@@ -237,14 +278,28 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     observations.sort_by(|a, b| {
         let ra = first_repo(a);
         let rb = first_repo(b);
-        (ra, &a.subject, a.check, a.outcome, &a.message, &a.locations).cmp(&(rb, &b.subject, b.check, b.outcome, &b.message, &b.locations))
+        (ra, &a.subject, a.check, a.outcome, &a.message, &a.locations).cmp(&(
+            rb,
+            &b.subject,
+            b.check,
+            b.outcome,
+            &b.message,
+            &b.locations,
+        ))
     });
     observations.dedup();
     diagnostics.sort();
     files.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
     excluded.sort();
 
-    Ok(ScanResult { repositories, files, observations, diagnostics, excluded, checks: checks.iter().map(|c| c.meta()).collect() })
+    Ok(ScanResult {
+        repositories,
+        files,
+        observations,
+        diagnostics,
+        excluded,
+        checks: checks.iter().map(|c| c.meta()).collect(),
+    })
 }
 
 fn first_repo(o: &Observation) -> u32 {
@@ -267,10 +322,20 @@ pub enum ScanError {
 fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     let s = s.trim_end_matches('/');
-    if s.is_empty() { ".".to_owned() } else { s.to_owned() }
+    if s.is_empty() {
+        ".".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
-fn discover(repo: u32, root: &Path, settings: &Settings, out: &mut Vec<Candidate>, excluded: &mut Vec<Excluded>) {
+fn discover(
+    repo: u32,
+    root: &Path,
+    settings: &Settings,
+    out: &mut Vec<Candidate>,
+    excluded: &mut Vec<Excluded>,
+) {
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -283,41 +348,73 @@ fn discover(repo: u32, root: &Path, settings: &Settings, out: &mut Vec<Candidate
         .filter_entry(|e| e.file_name() != ".git")
         .build();
     for entry in walker.flatten() {
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         if ft.is_dir() {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
         let path = rel.to_string_lossy().replace('\\', "/");
-        let Some(kind) = classify(&path) else { continue };
+        let Some(kind) = classify(&path) else {
+            continue;
+        };
         if let Some(pattern) = settings.excluded_by(&path) {
-            excluded.push(Excluded { repo, path, pattern: pattern.to_owned() });
+            excluded.push(Excluded {
+                repo,
+                path,
+                pattern: pattern.to_owned(),
+            });
             continue;
         }
         let mut refused = None;
         let mut abs = entry.path().to_owned();
         if ft.is_symlink() {
             match std::fs::canonicalize(entry.path()) {
-                Ok(target) if target.starts_with(&canonical_root) && target.is_file() => abs = target,
+                Ok(target) if target.starts_with(&canonical_root) && target.is_file() => {
+                    abs = target
+                }
                 Ok(target) if target.starts_with(&canonical_root) => {
-                    refused = Some(Refusal { kind: DiagnosticKind::Unreadable, message: "symbolic link to something that is not a file".into() });
+                    refused = Some(Refusal {
+                        kind: DiagnosticKind::Unreadable,
+                        message: "symbolic link to something that is not a file".into(),
+                    });
                 }
                 Ok(target) => {
                     refused = Some(Refusal {
                         kind: DiagnosticKind::SymlinkOutsideTree,
-                        message: format!("symbolic link to {} leaves the repository; refused", target.display()),
+                        message: format!(
+                            "symbolic link to {} leaves the repository; refused",
+                            target.display()
+                        ),
                     });
                 }
                 Err(e) => {
-                    refused = Some(Refusal { kind: DiagnosticKind::Unreadable, message: format!("broken symbolic link: {e}") });
+                    refused = Some(Refusal {
+                        kind: DiagnosticKind::Unreadable,
+                        message: format!("broken symbolic link: {e}"),
+                    });
                 }
             }
         }
-        out.push(Candidate { repo, path, abs, kind, refused });
+        out.push(Candidate {
+            repo,
+            path,
+            abs,
+            kind,
+            refused,
+        });
     }
 }
 
-fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn annexa_checks::Check]) -> FileWork {
+fn process(
+    c: Candidate,
+    info: FileInfo,
+    limits: &Limits,
+    checks: &[&'static dyn annexa_checks::Check],
+) -> FileWork {
     let mut work = FileWork {
         file: SourceFile {
             repo: c.repo,
@@ -334,7 +431,12 @@ fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn
         observations: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let diag = |kind: DiagnosticKind, message: String| Diagnostic { repo: c.repo, path: c.path.clone(), kind, message };
+    let diag = |kind: DiagnosticKind, message: String| Diagnostic {
+        repo: c.repo,
+        path: c.path.clone(),
+        kind,
+        message,
+    };
     if let Some(r) = c.refused {
         work.diagnostics.push(diag(r.kind, r.message));
         return work;
@@ -346,7 +448,12 @@ fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn
             return work;
         }
     };
-    work.file.sha256 = Some(Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect());
+    work.file.sha256 = Some(
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    );
     work.file.text = Some(text.clone());
     match c.kind {
         FileKind::Codeowners => {
@@ -355,8 +462,15 @@ fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn
                 work.file.status = FileStatus::Understood;
             } else {
                 work.file.status = FileStatus::Partly;
-                let what: Vec<String> = co.invalid.iter().map(|(l, m)| format!("line {l}: {m}")).collect();
-                work.diagnostics.push(diag(DiagnosticKind::PartlyUnderstood, format!("CODEOWNERS patterns not understood: {}", what.join("; "))));
+                let what: Vec<String> = co
+                    .invalid
+                    .iter()
+                    .map(|(l, m)| format!("line {l}: {m}"))
+                    .collect();
+                work.diagnostics.push(diag(
+                    DiagnosticKind::PartlyUnderstood,
+                    format!("CODEOWNERS patterns not understood: {}", what.join("; ")),
+                ));
             }
             work.codeowners = Some(co);
         }
@@ -368,7 +482,11 @@ fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn
                     return work;
                 }
             };
-            let mapped = if c.kind == FileKind::GithubWorkflow { map_workflow(&c.path, &yaml) } else { map_action(&c.path, &yaml) };
+            let mapped = if c.kind == FileKind::GithubWorkflow {
+                map_workflow(&c.path, &yaml)
+            } else {
+                map_action(&c.path, &yaml)
+            };
             let mapped = match mapped {
                 Ok(m) => m,
                 Err(r) => {
@@ -384,10 +502,15 @@ fn process(c: Candidate, info: FileInfo, limits: &Limits, checks: &[&'static dyn
                 work.file.status = FileStatus::Understood;
             } else {
                 work.file.status = FileStatus::Partly;
-                work.diagnostics.push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
+                work.diagnostics
+                    .push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
             }
             let pipeline = mapped.pipeline;
-            let cx = PipelineCx { file: &work.info, pipeline: &pipeline, source: &yaml.text };
+            let cx = PipelineCx {
+                file: &work.info,
+                pipeline: &pipeline,
+                source: &yaml.text,
+            };
             for check in checks.iter().filter(|ch| {
                 let m = ch.meta();
                 m.scope == CheckScope::Pipeline && m.platforms.contains(&pipeline.platform)

@@ -35,7 +35,9 @@ impl CodeOwners {
                 continue;
             }
             let mut parts = content.split_whitespace();
-            let Some(pattern) = parts.next() else { continue };
+            let Some(pattern) = parts.next() else {
+                continue;
+            };
             let owners: Vec<String> = parts.map(String::from).collect();
             match matchers(pattern) {
                 Ok(matchers) => out.rules.push(OwnerRule {
@@ -55,7 +57,10 @@ impl CodeOwners {
     /// The rule that decides who owns `path` (repository-relative), if any. A matching rule
     /// with no owners means the path is explicitly unowned.
     pub fn owner_of(&self, path: &str) -> Option<&OwnerRule> {
-        self.rules.iter().rev().find(|r| r.matchers.iter().any(|m| m.is_match(path)))
+        self.rules
+            .iter()
+            .rev()
+            .find(|r| r.matchers.iter().any(|m| m.is_match(path)))
     }
 }
 
@@ -65,7 +70,13 @@ fn matchers(pattern: &str) -> Result<Vec<GlobMatcher>, globset::Error> {
     let body = pattern.trim_start_matches('/');
     let dir_only = body.ends_with('/');
     let body = body.trim_end_matches('/');
-    let base = if body.is_empty() { "**".to_owned() } else if anchored { body.to_owned() } else { format!("**/{body}") };
+    let base = if body.is_empty() {
+        "**".to_owned()
+    } else if anchored {
+        body.to_owned()
+    } else {
+        format!("**/{body}")
+    };
     let mut globs = vec![format!("{base}/**")];
     if !dir_only {
         globs.push(base);
@@ -83,9 +94,16 @@ mod tests {
     #[test]
     fn last_match_wins() {
         let co = CodeOwners::parse("* @all\n/.github/ @platform\ndocs/*.md\n# c\n");
-        assert_eq!(co.owner_of(".github/workflows/ci.yml").map(|r| r.owners.clone()), Some(vec!["@platform".to_owned()]));
+        assert_eq!(
+            co.owner_of(".github/workflows/ci.yml")
+                .map(|r| r.owners.clone()),
+            Some(vec!["@platform".to_owned()])
+        );
         assert_eq!(co.owner_of("src/main.rs").map(|r| r.line), Some(1));
-        assert!(co.owner_of("docs/a.md").is_some_and(|r| r.owners.is_empty()));
+        assert!(
+            co.owner_of("docs/a.md")
+                .is_some_and(|r| r.owners.is_empty())
+        );
         let none = CodeOwners::parse("/src/ @dev\n");
         assert!(none.owner_of(".github/workflows/ci.yml").is_none());
         let unanchored = CodeOwners::parse("workflows/ @ci\n");

@@ -15,9 +15,15 @@ pub fn expressions_in(s: &str) -> Vec<Expression<'_>> {
     let mut from = 0;
     while let Some(rel) = s[from..].find("${{") {
         let start = from + rel;
-        let Some(close) = s[start + 3..].find("}}") else { break };
+        let Some(close) = s[start + 3..].find("}}") else {
+            break;
+        };
         let end = start + 3 + close + 2;
-        out.push(Expression { start, end, body: s[start + 3..end - 2].trim() });
+        out.push(Expression {
+            start,
+            end,
+            body: s[start + 3..end - 2].trim(),
+        });
         from = end;
     }
     out
@@ -29,11 +35,19 @@ pub(crate) fn secret_names(s: &str) -> Vec<String> {
     for e in expressions_in(s) {
         let mut rest = e.body;
         while let Some(i) = rest.find("secrets") {
-            let before_ok = rest[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+            let before_ok = rest[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
             let after = &rest[i + "secrets".len()..];
             let name: String = if let Some(a) = after.strip_prefix('.') {
-                a.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect()
-            } else if let Some(a) = after.strip_prefix("['").or_else(|| after.strip_prefix("[\"")) {
+                a.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            } else if let Some(a) = after
+                .strip_prefix("['")
+                .or_else(|| after.strip_prefix("[\""))
+            {
                 a.chars().take_while(|c| *c != '\'' && *c != '"').collect()
             } else {
                 String::new()
@@ -53,7 +67,8 @@ mod tests {
 
     #[test]
     fn finds_expressions_and_secrets() {
-        let s = "echo ${{ github.event.issue.title }} ${{secrets.TOKEN}} ${{ secrets['OTHER'] }} ${{ x";
+        let s =
+            "echo ${{ github.event.issue.title }} ${{secrets.TOKEN}} ${{ secrets['OTHER'] }} ${{ x";
         let e = expressions_in(s);
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].body, "github.event.issue.title");

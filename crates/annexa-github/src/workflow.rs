@@ -2,7 +2,7 @@
 
 use annexa_model::pipeline::{
     Access, Environment, Event, ExternalKind, ExternalRef, Input, Job, PermissionSet, Permissions,
-    Pipeline, PipelineKind, Pinning, Runner, RunnerKind, SecretRef, Site, Step, StepAction,
+    Pinning, Pipeline, PipelineKind, Runner, RunnerKind, SecretRef, Site, Step, StepAction,
     Trigger, Variable, classify_script, classify_uses,
 };
 use annexa_model::{DiagnosticKind, Platform, Route};
@@ -51,11 +51,19 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn site(&self, route: Route) -> Site {
-        Site { span: self.file.span(&route), route, via: Vec::new() }
+        Site {
+            span: self.file.span(&route),
+            route,
+            via: Vec::new(),
+        }
     }
 
     fn key_site(&self, route: Route) -> Site {
-        Site { span: self.file.key_span(&route), route, via: Vec::new() }
+        Site {
+            span: self.file.key_span(&route),
+            route,
+            via: Vec::new(),
+        }
     }
 
     fn note(&mut self, route: &Route, what: impl std::fmt::Display) {
@@ -64,7 +72,10 @@ impl Cx<'_> {
 }
 
 fn not_understood(msg: impl Into<String>) -> Refusal {
-    Refusal { kind: DiagnosticKind::NotUnderstood, message: msg.into() }
+    Refusal {
+        kind: DiagnosticKind::NotUnderstood,
+        message: msg.into(),
+    }
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, yaml_serde::Error> {
@@ -74,12 +85,19 @@ fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, yaml_serde::Err
 /// Map a workflow file.
 pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
     let Value::Mapping(top) = &file.value else {
-        return Err(not_understood("a workflow must be a mapping at the top level"));
+        return Err(not_understood(
+            "a workflow must be a mapping at the top level",
+        ));
     };
-    let mut cx = Cx { file, notes: Vec::new() };
+    let mut cx = Cx {
+        file,
+        notes: Vec::new(),
+    };
     let root = Route::root();
     let Some(jobs_v) = top.get("jobs") else {
-        return Err(not_understood("no `jobs:` mapping: not a GitHub Actions workflow"));
+        return Err(not_understood(
+            "no `jobs:` mapping: not a GitHub Actions workflow",
+        ));
     };
     let Value::Mapping(jobs_map) = jobs_v else {
         return Err(not_understood("`jobs:` is not a mapping"));
@@ -91,13 +109,20 @@ pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
             Vec::new()
         }
     };
-    let kind = if triggers.iter().any(|t| t.event == Event::Call) { PipelineKind::Reusable } else { PipelineKind::Pipeline };
+    let kind = if triggers.iter().any(|t| t.event == Event::Call) {
+        PipelineKind::Reusable
+    } else {
+        PipelineKind::Pipeline
+    };
     let permissions = permissions(&mut cx, top.get("permissions"), &root);
     let variables = env_vars(&mut cx, top.get("env"), &root.key("env"));
     let mut jobs = Vec::new();
     for (k, v) in jobs_map {
         let Some(id) = k.as_str() else {
-            cx.note(&root.key("jobs"), "a job key that is not a string was skipped");
+            cx.note(
+                &root.key("jobs"),
+                "a job key that is not a string was skipped",
+            );
             continue;
         };
         jobs.push(job(&mut cx, id, v));
@@ -123,12 +148,17 @@ pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
 /// actions record their image; JavaScript actions have no steps to examine.
 pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
     let Value::Mapping(top) = &file.value else {
-        return Err(not_understood("action metadata must be a mapping at the top level"));
+        return Err(not_understood(
+            "action metadata must be a mapping at the top level",
+        ));
     };
     let Some(runs) = top.get("runs") else {
         return Err(not_understood("no `runs:`: not GitHub action metadata"));
     };
-    let mut cx = Cx { file, notes: Vec::new() };
+    let mut cx = Cx {
+        file,
+        notes: Vec::new(),
+    };
     let runs_route = Route::root().key("runs");
     let mut job = empty_job("action", cx.key_site(runs_route.clone()));
     match typed::<ghaction::Runs>(runs) {
@@ -137,18 +167,28 @@ pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
             for (i, s) in c.steps.into_iter().enumerate() {
                 let route = runs_route.key("steps").index(i);
                 let raw = steps_v.and_then(|seq| seq.get(i));
-                job.steps.push(step_from_parts(&mut cx, i, route, action_step_parts(s), raw));
+                job.steps.push(step_from_parts(
+                    &mut cx,
+                    i,
+                    route,
+                    action_step_parts(s),
+                    raw,
+                ));
             }
         }
         Ok(ghaction::Runs::Docker(d)) => {
             if let ghaction::DockerActionUses::Image(LoE::Literal(img)) = &d.image {
                 let raw = img.raw().trim_start_matches("docker://").to_owned();
-                job.images.push(image_ref(&cx, &raw, runs_route.key("image")));
+                job.images
+                    .push(image_ref(&cx, &raw, runs_route.key("image")));
             }
         }
         Ok(ghaction::Runs::JavaScript(_)) => {}
         Err(e) => {
-            cx.note(&runs_route, format!("not understood ({e}); steps mapped leniently"));
+            cx.note(
+                &runs_route,
+                format!("not understood ({e}); steps mapped leniently"),
+            );
             if let Some(Value::Sequence(seq)) = runs.get("steps") {
                 for (i, v) in seq.iter().enumerate() {
                     let route = runs_route.key("steps").index(i);
@@ -177,8 +217,19 @@ pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
 
 fn triggers(cx: &mut Cx<'_>, on: &Value) -> Vec<Trigger> {
     let route = Route::root().key("on");
-    if let Err(e) = typed::<ghwf::Trigger>(on) {
-        cx.note(&route, format!("triggers not understood by the typed model ({e}); read by name"));
+    if typed::<ghwf::Trigger>(on).is_err() {
+        // The untagged enum's own error names no field; the mapping form's error does.
+        let why = match on {
+            Value::Mapping(_) => typed::<ghwf::event::Events>(on)
+                .err()
+                .map(|e| e.to_string()),
+            _ => None,
+        }
+        .unwrap_or_else(|| "not an event name, a list of names or a mapping of events".to_owned());
+        cx.note(
+            &route,
+            format!("triggers not understood by the typed model ({why}); read by name"),
+        );
     }
     let names: Vec<(String, Route)> = match on {
         Value::String(s) => vec![(s.clone(), route.clone())],
@@ -187,7 +238,10 @@ fn triggers(cx: &mut Cx<'_>, on: &Value) -> Vec<Trigger> {
             .enumerate()
             .filter_map(|(i, v)| v.as_str().map(|s| (s.to_owned(), route.index(i))))
             .collect(),
-        Value::Mapping(m) => m.keys().filter_map(|k| k.as_str().map(|s| (s.to_owned(), route.key(s)))).collect(),
+        Value::Mapping(m) => m
+            .keys()
+            .filter_map(|k| k.as_str().map(|s| (s.to_owned(), route.key(s))))
+            .collect(),
         _ => Vec::new(),
     };
     names
@@ -201,19 +255,29 @@ fn triggers(cx: &mut Cx<'_>, on: &Value) -> Vec<Trigger> {
                 "workflow_call" => Event::Call,
                 "workflow_dispatch" | "repository_dispatch" => Event::Manual,
                 "schedule" => Event::Schedule,
-                "issue_comment" | "pull_request_review_comment" | "pull_request_review" | "discussion_comment"
-                | "issues" | "discussion" => Event::Comment,
+                "issue_comment"
+                | "pull_request_review_comment"
+                | "pull_request_review"
+                | "discussion_comment"
+                | "issues"
+                | "discussion" => Event::Comment,
                 "release" => Event::Release,
                 other => Event::Other(other.to_owned()),
             };
-            let site = if matches!(on, Value::Mapping(_)) { cx.key_site(r) } else { cx.site(r) };
+            let site = if matches!(on, Value::Mapping(_)) {
+                cx.key_site(r)
+            } else {
+                cx.site(r)
+            };
             Trigger { event, name, site }
         })
         .collect()
 }
 
 fn permissions(cx: &mut Cx<'_>, v: Option<&Value>, parent: &Route) -> Permissions {
-    let Some(v) = v else { return Permissions::default() };
+    let Some(v) = v else {
+        return Permissions::default();
+    };
     let route = parent.key("permissions");
     let set = match typed::<gh::Permissions>(v) {
         Ok(gh::Permissions::Base(gh::BasePermission::Default)) => PermissionSet::Undeclared,
@@ -232,11 +296,17 @@ fn permissions(cx: &mut Cx<'_>, v: Option<&Value>, parent: &Route) -> Permission
                 .collect(),
         ),
         Err(e) => {
-            cx.note(&route, format!("permissions not understood ({e}); treated as undeclared"));
+            cx.note(
+                &route,
+                format!("permissions not understood ({e}); treated as undeclared"),
+            );
             PermissionSet::Undeclared
         }
     };
-    Permissions { set, site: Some(cx.key_site(route)) }
+    Permissions {
+        set,
+        site: Some(cx.key_site(route)),
+    }
 }
 
 fn env_value(v: &EnvValue) -> String {
@@ -244,7 +314,9 @@ fn env_value(v: &EnvValue) -> String {
 }
 
 fn env_vars(cx: &mut Cx<'_>, v: Option<&Value>, route: &Route) -> Vec<Variable> {
-    let Some(Value::Mapping(m)) = v else { return Vec::new() };
+    let Some(Value::Mapping(m)) = v else {
+        return Vec::new();
+    };
     m.iter()
         .filter_map(|(k, val)| {
             let name = k.as_str()?;
@@ -255,7 +327,11 @@ fn env_vars(cx: &mut Cx<'_>, v: Option<&Value>, route: &Route) -> Vec<Variable> 
                 Value::Null => String::new(),
                 _ => return None,
             };
-            Some(Variable { name: name.to_owned(), value, site: cx.site(route.key(name)) })
+            Some(Variable {
+                name: name.to_owned(),
+                value,
+                site: cx.site(route.key(name)),
+            })
         })
         .collect()
 }
@@ -294,30 +370,59 @@ fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {
             job.condition = n.r#if.as_ref().map(if_text);
             job.continue_on_error = matches!(n.continue_on_error, BoE::Literal(true));
             job.runner = Some(runner_typed(cx, &n.runs_on, route.key("runs-on")));
-            job.environment = n.environment.as_ref().map(|e| environment_typed(cx, e, route.key("environment")));
+            job.environment = n
+                .environment
+                .as_ref()
+                .map(|e| environment_typed(cx, e, route.key("environment")));
             if let Some(c) = &n.container {
-                job.images.extend(container_image(cx, c, route.key("container")));
+                job.images
+                    .extend(container_image(cx, c, route.key("container")));
             }
             for (name, c) in &n.services {
-                job.images.extend(container_image(cx, c, route.key("services").key(name.as_str())));
+                job.images.extend(container_image(
+                    cx,
+                    c,
+                    route.key("services").key(name.as_str()),
+                ));
             }
             let steps_v = v.get("steps").and_then(Value::as_sequence);
             for (i, s) in n.steps.into_iter().enumerate() {
                 let raw = steps_v.and_then(|seq| seq.get(i));
-                job.steps.push(step_from_parts(cx, i, route.key("steps").index(i), workflow_step_parts(s), raw));
+                job.steps.push(step_from_parts(
+                    cx,
+                    i,
+                    route.key("steps").index(i),
+                    workflow_step_parts(s),
+                    raw,
+                ));
             }
         }
         Ok(ghwf::Job::ReusableWorkflowCallJob(r)) => {
             job.name = r.name.clone();
             job.needs = r.needs.clone();
             job.condition = r.r#if.as_ref().map(if_text);
-            job.calls = Some(uses_ref(cx, &r.uses, route.key("uses"), ExternalKind::ReusableWorkflow));
+            job.calls = Some(uses_ref(
+                cx,
+                &r.uses,
+                route.key("uses"),
+                ExternalKind::ReusableWorkflow,
+            ));
             if matches!(r.secrets, Some(ghjob::Secrets::Inherit)) {
                 job.secrets_inherit = Some(cx.site(route.key("secrets")));
             }
         }
-        Err(e) => {
-            cx.note(&route, format!("job not understood by the typed model ({e}); mapped leniently"));
+        Err(_) => {
+            // The untagged enum's own error names no field; the variant's error does.
+            let why = if v.get("uses").is_some() {
+                typed::<ghjob::ReusableWorkflowCallJob>(v).err()
+            } else {
+                typed::<ghjob::NormalJob>(v).err()
+            }
+            .map_or_else(|| "not a job".to_owned(), |e| e.to_string());
+            cx.note(
+                &route,
+                format!("job not understood by the typed model ({why}); mapped leniently"),
+            );
             lenient_job(cx, &mut job, v, &route);
         }
     }
@@ -331,12 +436,20 @@ fn lenient_job(cx: &mut Cx<'_>, job: &mut Job, v: &Value, route: &Route) {
     if let Some(r) = v.get("runs-on") {
         let labels: Vec<String> = match r {
             Value::String(s) => vec![s.clone()],
-            Value::Sequence(seq) => seq.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Value::Sequence(seq) => seq
+                .iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
             Value::Mapping(m) => m
                 .get("labels")
                 .map(|l| match l {
                     Value::String(s) => vec![s.clone()],
-                    Value::Sequence(seq) => seq.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    Value::Sequence(seq) => seq
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect(),
                     _ => Vec::new(),
                 })
                 .unwrap_or_default(),
@@ -351,11 +464,21 @@ fn lenient_job(cx: &mut Cx<'_>, job: &mut Job, v: &Value, route: &Route) {
             _ => None,
         };
         if let Some(name) = name {
-            job.environment = Some(Environment { name, url: None, tier: None, site: cx.site(route.key("environment")) });
+            job.environment = Some(Environment {
+                name,
+                url: None,
+                tier: None,
+                site: cx.site(route.key("environment")),
+            });
         }
     }
     if let Some(u) = v.get("uses").and_then(Value::as_str) {
-        job.calls = Some(raw_uses_ref(cx, u, route.key("uses"), ExternalKind::ReusableWorkflow));
+        job.calls = Some(raw_uses_ref(
+            cx,
+            u,
+            route.key("uses"),
+            ExternalKind::ReusableWorkflow,
+        ));
     }
     if v.get("secrets").and_then(Value::as_str) == Some("inherit") {
         job.secrets_inherit = Some(cx.site(route.key("secrets")));
@@ -390,17 +513,37 @@ enum Body {
 fn workflow_step_parts(s: ghjob::Step) -> StepParts {
     let body = match s.body {
         ghjob::StepBody::Uses { uses, with } => Body::Uses { uses, with },
-        ghjob::StepBody::Run { run, shell, .. } => Body::Run { run, shell: shell.map(loe_string) },
+        ghjob::StepBody::Run { run, shell, .. } => Body::Run {
+            run,
+            shell: shell.map(loe_string),
+        },
     };
-    StepParts { id: s.id, name: s.name, condition: s.r#if, continue_on_error: s.continue_on_error, env: s.env, body }
+    StepParts {
+        id: s.id,
+        name: s.name,
+        condition: s.r#if,
+        continue_on_error: s.continue_on_error,
+        env: s.env,
+        body,
+    }
 }
 
 fn action_step_parts(s: ghaction::Step) -> StepParts {
     let body = match s.body {
         ghaction::StepBody::Uses { uses, with } => Body::Uses { uses, with },
-        ghaction::StepBody::Run { run, shell, .. } => Body::Run { run, shell: Some(loe_string(shell)) },
+        ghaction::StepBody::Run { run, shell, .. } => Body::Run {
+            run,
+            shell: Some(loe_string(shell)),
+        },
     };
-    StepParts { id: s.id, name: s.name, condition: s.r#if, continue_on_error: s.continue_on_error, env: s.env, body }
+    StepParts {
+        id: s.id,
+        name: s.name,
+        condition: s.r#if,
+        continue_on_error: s.continue_on_error,
+        env: s.env,
+        body,
+    }
 }
 
 fn loe_string(l: LoE<String>) -> String {
@@ -425,11 +568,21 @@ fn continue_site(cx: &Cx<'_>, coe: &BoE, route: &Route) -> Option<Site> {
     }
 }
 
-fn step_from_parts(cx: &mut Cx<'_>, index: usize, route: Route, p: StepParts, raw: Option<&Value>) -> Step {
+fn step_from_parts(
+    cx: &mut Cx<'_>,
+    index: usize,
+    route: Route,
+    p: StepParts,
+    raw: Option<&Value>,
+) -> Step {
     let variables = match &p.env {
         LoE::Literal(env) => env
             .iter()
-            .map(|(k, v)| Variable { name: k.clone(), value: env_value(v), site: cx.site(route.key("env").key(k.as_str())) })
+            .map(|(k, v)| Variable {
+                name: k.clone(),
+                value: env_value(v),
+                site: cx.site(route.key("env").key(k.as_str())),
+            })
             .collect(),
         LoE::Expr(_) => Vec::new(),
     };
@@ -439,7 +592,11 @@ fn step_from_parts(cx: &mut Cx<'_>, index: usize, route: Route, p: StepParts, ra
             let inputs: Vec<Input> = match with {
                 LoE::Literal(w) => w
                     .iter()
-                    .map(|(k, v)| Input { name: k.clone(), value: env_value(v), site: cx.site(route.key("with").key(k.as_str())) })
+                    .map(|(k, v)| Input {
+                        name: k.clone(),
+                        value: env_value(v),
+                        site: cx.site(route.key("with").key(k.as_str())),
+                    })
                     .collect(),
                 LoE::Expr(_) => Vec::new(),
             };
@@ -454,7 +611,14 @@ fn step_from_parts(cx: &mut Cx<'_>, index: usize, route: Route, p: StepParts, ra
         }
         Body::Run { run, shell } => {
             let tools = classify_script(&run);
-            (StepAction::Run { site: cx.site(route.key("run")), script: run, shell }, tools)
+            (
+                StepAction::Run {
+                    site: cx.site(route.key("run")),
+                    script: run,
+                    shell,
+                },
+                tools,
+            )
         }
     };
     let _ = raw;
@@ -473,22 +637,49 @@ fn step_from_parts(cx: &mut Cx<'_>, index: usize, route: Route, p: StepParts, ra
 
 /// The generic-YAML fallback for a step the typed model rejected.
 fn lenient_step(cx: &mut Cx<'_>, index: usize, route: Route, v: &Value) -> Step {
-    cx.note(&route, "step not understood by the typed model; mapped leniently");
-    let scalar = |key: &str| v.get(key).and_then(|x| match x {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    });
+    let why = match v.get("uses").and_then(Value::as_str).map(Uses::parse) {
+        Some(Err(e)) => e.to_string(),
+        _ => typed::<ghjob::Step>(v)
+            .err()
+            .map_or_else(|| "not a step".to_owned(), |e| e.to_string()),
+    };
+    cx.note(
+        &route,
+        format!("step not understood by the typed model ({why}); mapped leniently"),
+    );
+    let scalar = |key: &str| {
+        v.get(key).and_then(|x| match x {
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
     let (action, tools) = if let Some(u) = scalar("uses") {
         let target = raw_uses_ref(cx, &u, route.key("uses"), ExternalKind::Action);
         let tools = classify_uses(&target.name);
-        (StepAction::Uses { target, inputs: Vec::new() }, tools)
+        (
+            StepAction::Uses {
+                target,
+                inputs: Vec::new(),
+            },
+            tools,
+        )
     } else if let Some(run) = scalar("run") {
         let tools = classify_script(&run);
-        (StepAction::Run { site: cx.site(route.key("run")), shell: scalar("shell"), script: run }, tools)
+        (
+            StepAction::Run {
+                site: cx.site(route.key("run")),
+                shell: scalar("shell"),
+                script: run,
+            },
+            tools,
+        )
     } else {
-        (StepAction::Other("unrecognised step".to_owned()), Vec::new())
+        (
+            StepAction::Other("unrecognised step".to_owned()),
+            Vec::new(),
+        )
     };
     let coe = match v.get("continue-on-error") {
         None | Some(Value::Bool(false)) => None,
@@ -525,7 +716,11 @@ fn uses_ref(cx: &Cx<'_>, uses: &Uses, route: Route, kind: ExternalKind) -> Exter
             let reference = Some(r.git_ref().to_owned());
             ExternalRef {
                 kind,
-                pinning: if r.raw().contains("${{") { Pinning::Dynamic } else { Pinning::of_git_ref(reference.as_deref()) },
+                pinning: if r.raw().contains("${{") {
+                    Pinning::Dynamic
+                } else {
+                    Pinning::of_git_ref(reference.as_deref())
+                },
                 name,
                 reference,
                 raw: r.raw().to_owned(),
@@ -547,7 +742,11 @@ fn raw_uses_ref(cx: &Cx<'_>, raw: &str, route: Route, kind: ExternalKind) -> Ext
             };
             ExternalRef {
                 kind,
-                pinning: if raw.contains("${{") { Pinning::Dynamic } else { Pinning::of_git_ref(reference.as_deref()) },
+                pinning: if raw.contains("${{") {
+                    Pinning::Dynamic
+                } else {
+                    Pinning::of_git_ref(reference.as_deref())
+                },
                 name,
                 reference,
                 raw: raw.to_owned(),
@@ -562,7 +761,10 @@ fn image_ref(cx: &Cx<'_>, raw: &str, route: Route) -> ExternalRef {
     let (name, reference) = match raw.split_once('@') {
         Some((n, d)) => (n.to_owned(), Some(d.to_owned())),
         None => match annexa_model::pipeline::image_tag(raw) {
-            Some(tag) => (raw[..raw.len() - tag.len() - 1].to_owned(), Some(tag.to_owned())),
+            Some(tag) => (
+                raw[..raw.len() - tag.len() - 1].to_owned(),
+                Some(tag.to_owned()),
+            ),
             None => (raw.to_owned(), None),
         },
     };
@@ -593,8 +795,14 @@ fn container_image(cx: &Cx<'_>, c: &ghjob::Container, route: Route) -> Option<Ex
 
 fn runner_typed(cx: &Cx<'_>, r: &LoE<ghjob::RunsOn>, route: Route) -> Runner {
     match r {
-        LoE::Expr(_) => Runner { kind: RunnerKind::Unknown, labels: Vec::new(), site: cx.site(route) },
-        LoE::Literal(ghjob::RunsOn::Target(labels)) => runner_from_labels(cx, labels.clone(), route),
+        LoE::Expr(_) => Runner {
+            kind: RunnerKind::Unknown,
+            labels: Vec::new(),
+            site: cx.site(route),
+        },
+        LoE::Literal(ghjob::RunsOn::Target(labels)) => {
+            runner_from_labels(cx, labels.clone(), route)
+        }
         LoE::Literal(ghjob::RunsOn::Group { group, labels }) => {
             let mut r = runner_from_labels(cx, labels.clone(), route);
             if group.is_some() && r.kind == RunnerKind::Hosted {
@@ -616,7 +824,9 @@ fn runner_typed(cx: &Cx<'_>, r: &LoE<ghjob::RunsOn>, route: Route) -> Runner {
 fn runner_from_labels(cx: &Cx<'_>, labels: Vec<String>, route: Route) -> Runner {
     let hosted = |l: &str| {
         let l = l.to_ascii_lowercase();
-        ["ubuntu-", "windows-", "macos-"].iter().any(|p| l.starts_with(p))
+        ["ubuntu-", "windows-", "macos-"]
+            .iter()
+            .any(|p| l.starts_with(p))
     };
     let kind = if labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) {
         RunnerKind::SelfHosted
@@ -627,7 +837,11 @@ fn runner_from_labels(cx: &Cx<'_>, labels: Vec<String>, route: Route) -> Runner 
     } else {
         RunnerKind::Unknown
     };
-    Runner { kind, labels, site: cx.site(route) }
+    Runner {
+        kind,
+        labels,
+        site: cx.site(route),
+    }
 }
 
 fn environment_typed(cx: &Cx<'_>, e: &ghjob::DeploymentEnvironment, route: Route) -> Environment {
@@ -635,7 +849,12 @@ fn environment_typed(cx: &Cx<'_>, e: &ghjob::DeploymentEnvironment, route: Route
         ghjob::DeploymentEnvironment::Name(n) => (n.clone(), None),
         ghjob::DeploymentEnvironment::NameURL { name, url } => (name.clone(), url.clone()),
     };
-    Environment { name, url, tier: None, site: cx.site(route) }
+    Environment {
+        name,
+        url,
+        tier: None,
+        site: cx.site(route),
+    }
 }
 
 /// Every `secrets.X` referenced in any string under `v`, with the route of the string.
@@ -647,14 +866,21 @@ fn collect_secrets(cx: &Cx<'_>, v: &Value, route: &Route) -> Vec<SecretRef> {
             Value::String(s) if s.contains("secrets") => {
                 for name in secret_names(s) {
                     if !out.iter().any(|x| x.name == name) {
-                        out.push(SecretRef { name, site: cx.site(r.clone()) });
+                        out.push(SecretRef {
+                            name,
+                            site: cx.site(r.clone()),
+                        });
                     }
                 }
             }
-            Value::Sequence(seq) => stack.extend(seq.iter().enumerate().rev().map(|(i, x)| (x, r.index(i)))),
+            Value::Sequence(seq) => {
+                stack.extend(seq.iter().enumerate().rev().map(|(i, x)| (x, r.index(i))))
+            }
             Value::Mapping(m) => {
-                let mut entries: Vec<(&Value, Route)> =
-                    m.iter().filter_map(|(k, x)| k.as_str().map(|k| (x, r.key(k)))).collect();
+                let mut entries: Vec<(&Value, Route)> = m
+                    .iter()
+                    .filter_map(|(k, x)| k.as_str().map(|k| (x, r.key(k))))
+                    .collect();
                 entries.reverse();
                 stack.extend(entries);
             }
@@ -689,31 +915,49 @@ mod tests {
         assert_eq!(p.triggers[1].event, Event::PullRequestTarget);
         assert_eq!(p.permissions.set, PermissionSet::Scoped(vec![]));
         let build = &p.jobs[0];
-        assert_eq!(build.runner.as_ref().map(|r| r.kind), Some(RunnerKind::SelfHosted));
-        assert_eq!(build.environment.as_ref().map(|e| e.name.as_str()), Some("prod"));
+        assert_eq!(
+            build.runner.as_ref().map(|r| r.kind),
+            Some(RunnerKind::SelfHosted)
+        );
+        assert_eq!(
+            build.environment.as_ref().map(|e| e.name.as_str()),
+            Some("prod")
+        );
         assert_eq!(build.images[0].pinning, Pinning::Version);
         assert_eq!(build.steps.len(), 2);
         assert!(build.steps[1].continue_on_error.is_some());
         assert_eq!(build.steps[1].tools[0].name, "Semgrep");
         assert_eq!(build.secrets[0].name, "TOKEN");
-        let StepAction::Uses { target, .. } = &build.steps[0].action else { panic!() };
-        assert_eq!((target.name.as_str(), target.pinning), ("actions/checkout", Pinning::Version));
+        let StepAction::Uses { target, .. } = &build.steps[0].action else {
+            panic!()
+        };
+        assert_eq!(
+            (target.name.as_str(), target.pinning),
+            ("actions/checkout", Pinning::Version)
+        );
         let span = target.site.span.unwrap();
         assert_eq!(&f.text[span.start..span.end], "actions/checkout@v4");
         let call = &p.jobs[1];
         assert!(call.secrets_inherit.is_some());
-        assert_eq!(call.calls.as_ref().map(|c| c.pinning), Some(Pinning::Mutable));
+        assert_eq!(
+            call.calls.as_ref().map(|c| c.pinning),
+            Some(Pinning::Mutable)
+        );
     }
 
     #[test]
     fn lenient_fallback_names_the_element() {
-        let f = load("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout\n      - run: echo hi\n");
+        let f = load(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout\n      - run: echo hi\n",
+        );
         let m = map_workflow("w.yml", &f).unwrap();
         assert!(!m.notes.is_empty());
         assert!(m.notes[0].starts_with("jobs.a:"), "{:?}", m.notes);
         let steps = &m.pipeline.jobs[0].steps;
         assert_eq!(steps.len(), 2);
-        let StepAction::Uses { target, .. } = &steps[0].action else { panic!() };
+        let StepAction::Uses { target, .. } = &steps[0].action else {
+            panic!()
+        };
         assert_eq!(target.pinning, Pinning::Mutable);
     }
 
@@ -725,9 +969,15 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(classify_path(".github/workflows/ci.yml"), Some(GithubFileKind::Workflow));
+        assert_eq!(
+            classify_path(".github/workflows/ci.yml"),
+            Some(GithubFileKind::Workflow)
+        );
         assert_eq!(classify_path(".github/workflows/sub/ci.yml"), None);
-        assert_eq!(classify_path("a/b/action.yaml"), Some(GithubFileKind::Action));
+        assert_eq!(
+            classify_path("a/b/action.yaml"),
+            Some(GithubFileKind::Action)
+        );
         assert_eq!(classify_path("ci.yml"), None);
     }
 }

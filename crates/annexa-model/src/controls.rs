@@ -81,7 +81,10 @@ impl ControlId {
     /// Parse `A.8.32` (also accepts `a.8.32` and `8.32`).
     pub fn parse(s: &str) -> Option<ControlId> {
         let s = s.trim();
-        let bare = s.strip_prefix("A.").or_else(|| s.strip_prefix("a.")).unwrap_or(s);
+        let bare = s
+            .strip_prefix("A.")
+            .or_else(|| s.strip_prefix("a."))
+            .unwrap_or(s);
         CONTROLS.iter().find(|c| &c.code[2..] == bare).map(|c| c.id)
     }
 
@@ -319,14 +322,24 @@ mod tests {
         assert_eq!(ControlId::parse("8.32"), Some(ControlId::A8_32));
         assert_eq!(ControlId::parse("A.9.1"), None);
         assert_eq!(ControlId::A8_32.info().title, "Change management");
-        assert_eq!(CONTROLS.iter().filter(|c| c.theme == Theme::Physical).count(), 14);
+        assert_eq!(
+            CONTROLS
+                .iter()
+                .filter(|c| c.theme == Theme::Physical)
+                .count(),
+            14
+        );
     }
 
     #[test]
     fn crosswalk_covers_high_relevance_controls() {
         assert_eq!(CROSSWALK.len(), 529);
         for c in CONTROLS.iter().filter(|c| c.relevance == Relevance::High) {
-            assert!(c.id.crosswalk().next().is_some(), "{} has no crosswalk", c.code);
+            assert!(
+                c.id.crosswalk().next().is_some(),
+                "{} has no crosswalk",
+                c.code
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod pipeline;
 pub mod status;
 
 pub use check::{CheckId, CheckMeta, Confidence, Platform, Severity};
-pub use controls::{Control, ControlId, Population, AttestationKind};
+pub use controls::{AttestationKind, Control, ControlId, Population};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use observation::{
     FileLocation, Location, Observation, Outcome, Provenance, RepoIdentity, Route, RouteSeg, Span,

@@ -103,7 +103,8 @@ impl fmt::Display for Route {
                 RouteSeg::Index(i) => write!(f, "[{i}]")?,
                 RouteSeg::Key(k) => {
                     let plain = !k.is_empty()
-                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                     if plain {
                         if n > 0 {
                             f.write_char('.')?;
@@ -159,7 +160,11 @@ pub enum SubjectKey {
         route: Route,
     },
     /// `api:<host><resource path>#<json pointer>` — platform state.
-    Api { host: String, resource: String, pointer: String },
+    Api {
+        host: String,
+        resource: String,
+        pointer: String,
+    },
     /// `isms:<kind>/<id>` — an ISMS record.
     Isms { kind: String, id: String },
 }
@@ -169,7 +174,9 @@ impl SubjectKey {
     /// observed at another commit. Baseline fingerprints use this.
     pub fn locator(&self) -> String {
         match self {
-            SubjectKey::Repo { repo, path, route, .. } => format_repo(repo, None, path, route),
+            SubjectKey::Repo {
+                repo, path, route, ..
+            } => format_repo(repo, None, path, route),
             other => other.to_string(),
         }
     }
@@ -194,13 +201,22 @@ fn format_repo(repo: &RepoIdentity, version: Option<&str>, path: &str, route: &R
 impl fmt::Display for SubjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubjectKey::Repo { repo, commit, path, route } => f.write_str(&format_repo(
+            SubjectKey::Repo {
+                repo,
+                commit,
+                path,
+                route,
+            } => f.write_str(&format_repo(
                 repo,
                 Some(commit.as_deref().unwrap_or("working-tree")),
                 path,
                 route,
             )),
-            SubjectKey::Api { host, resource, pointer } => write!(f, "api:{host}{resource}#{pointer}"),
+            SubjectKey::Api {
+                host,
+                resource,
+                pointer,
+            } => write!(f, "api:{host}{resource}#{pointer}"),
             SubjectKey::Isms { kind, id } => write!(f, "isms:{kind}/{id}"),
         }
     }
@@ -254,9 +270,16 @@ pub struct FileLocation {
 pub enum Location {
     File(FileLocation),
     /// A platform API resource.
-    Api { resource: String, pointer: String, status: u16, etag: Option<String> },
+    Api {
+        resource: String,
+        pointer: String,
+        status: u16,
+        etag: Option<String>,
+    },
     /// A ledger or attestation record.
-    Record { id: String },
+    Record {
+        id: String,
+    },
 }
 
 /// The result of one check on one subject.
@@ -279,12 +302,21 @@ mod tests {
     use super::*;
 
     fn repo() -> RepoIdentity {
-        RepoIdentity { host: "github.com".into(), owner: "acme".into(), name: "app".into() }
+        RepoIdentity {
+            host: "github.com".into(),
+            owner: "acme".into(),
+            name: "app".into(),
+        }
     }
 
     #[test]
     fn subject_key_format() {
-        let route = Route::root().key("jobs").key("build").key("steps").index(3).key("uses");
+        let route = Route::root()
+            .key("jobs")
+            .key("build")
+            .key("steps")
+            .index(3)
+            .key("uses");
         let key = SubjectKey::Repo {
             repo: repo(),
             commit: Some("abc123".into()),
@@ -299,7 +331,12 @@ mod tests {
             key.locator(),
             "repo:github.com/acme/app:.github/workflows/ci.yml#jobs.build.steps[3].uses"
         );
-        let whole = SubjectKey::Repo { repo: repo(), commit: None, path: String::new(), route: Route::root() };
+        let whole = SubjectKey::Repo {
+            repo: repo(),
+            commit: None,
+            path: String::new(),
+            route: Route::root(),
+        };
         assert_eq!(whole.to_string(), "repo:github.com/acme/app@working-tree");
     }
 

@@ -63,7 +63,9 @@ impl Pipeline {
 
     /// All steps with their job.
     pub fn steps(&self) -> impl Iterator<Item = (&Job, &Step)> {
-        self.jobs.iter().flat_map(|j| j.steps.iter().map(move |s| (j, s)))
+        self.jobs
+            .iter()
+            .flat_map(|j| j.steps.iter().map(move |s| (j, s)))
     }
 
     /// Every external reference: pipeline level, jobs (images, called workflows) and steps.
@@ -125,7 +127,10 @@ impl Event {
     /// Whether the event runs with the base repository's secrets and a write token although
     /// an outsider can cause it.
     pub fn privileged_untrusted(&self) -> bool {
-        matches!(self, Event::PullRequestTarget | Event::WorkflowRun | Event::Comment)
+        matches!(
+            self,
+            Event::PullRequestTarget | Event::WorkflowRun | Event::Comment
+        )
     }
 
     pub fn name(&self) -> &str {
@@ -174,9 +179,11 @@ impl PermissionSet {
     pub fn write_scopes(&self) -> Vec<&str> {
         match self {
             PermissionSet::WriteAll => vec!["*"],
-            PermissionSet::Scoped(s) => {
-                s.iter().filter(|(_, a)| *a == Access::Write).map(|(k, _)| k.as_str()).collect()
-            }
+            PermissionSet::Scoped(s) => s
+                .iter()
+                .filter(|(_, a)| *a == Access::Write)
+                .map(|(k, _)| k.as_str())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -272,9 +279,13 @@ impl Step {
         }
         match &self.action {
             StepAction::Uses { target, .. } => target.raw.clone(),
-            StepAction::Run { script, .. } => {
-                script.lines().next().unwrap_or_default().chars().take(60).collect()
-            }
+            StepAction::Run { script, .. } => script
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect(),
             StepAction::Other(kind) => kind.clone(),
         }
     }
@@ -283,9 +294,16 @@ impl Step {
 #[derive(Clone, Debug)]
 pub enum StepAction {
     /// A shell script.
-    Run { script: String, shell: Option<String>, site: Site },
+    Run {
+        script: String,
+        shell: Option<String>,
+        site: Site,
+    },
     /// A packaged step (action, task, pipe, orb command) with its inputs.
-    Uses { target: ExternalRef, inputs: Vec<Input> },
+    Uses {
+        target: ExternalRef,
+        inputs: Vec<Input>,
+    },
     /// A platform step with no script (e.g. `checkout`, `save_cache`).
     Other(String),
 }
@@ -392,7 +410,9 @@ impl Pinning {
         match reference {
             None | Some("") => Pinning::Mutable,
             Some(r) if r.contains("${") || r.contains("$(") => Pinning::Dynamic,
-            Some(r) if r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()) => Pinning::Immutable,
+            Some(r) if r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Pinning::Immutable
+            }
             Some(r) if looks_like_version(r) => Pinning::Version,
             Some(_) => Pinning::Mutable,
         }
@@ -464,25 +484,65 @@ const KNOWN_PACKAGES: &[(&str, ToolCategory, &str)] = &[
     ("github/codeql-action/analyze", ToolCategory::Sast, "CodeQL"),
     ("semgrep/semgrep-action", ToolCategory::Sast, "Semgrep"),
     ("returntocorp/semgrep-action", ToolCategory::Sast, "Semgrep"),
-    ("sonarsource/sonarcloud-github-action", ToolCategory::Sast, "SonarCloud"),
-    ("sonarsource/sonarqube-scan-action", ToolCategory::Sast, "SonarQube"),
+    (
+        "sonarsource/sonarcloud-github-action",
+        ToolCategory::Sast,
+        "SonarCloud",
+    ),
+    (
+        "sonarsource/sonarqube-scan-action",
+        ToolCategory::Sast,
+        "SonarQube",
+    ),
     ("securego/gosec", ToolCategory::Sast, "gosec"),
     ("pycqa/bandit-action", ToolCategory::Sast, "Bandit"),
     ("mdegis/bandit-action", ToolCategory::Sast, "Bandit"),
-    ("devmasx/brakeman-linter-action", ToolCategory::Sast, "Brakeman"),
+    (
+        "devmasx/brakeman-linter-action",
+        ToolCategory::Sast,
+        "Brakeman",
+    ),
     ("zizmorcore/zizmor-action", ToolCategory::Sast, "zizmor"),
-    ("actions/dependency-review-action", ToolCategory::Sca, "dependency-review"),
-    ("google/osv-scanner-action", ToolCategory::Sca, "OSV-Scanner"),
+    (
+        "actions/dependency-review-action",
+        ToolCategory::Sca,
+        "dependency-review",
+    ),
+    (
+        "google/osv-scanner-action",
+        ToolCategory::Sca,
+        "OSV-Scanner",
+    ),
     ("aquasecurity/trivy-action", ToolCategory::Sca, "Trivy"),
     ("anchore/scan-action", ToolCategory::Sca, "Grype"),
     ("snyk/actions", ToolCategory::Sca, "Snyk"),
-    ("gitleaks/gitleaks-action", ToolCategory::SecretScan, "gitleaks"),
-    ("trufflesecurity/trufflehog", ToolCategory::SecretScan, "TruffleHog"),
+    (
+        "gitleaks/gitleaks-action",
+        ToolCategory::SecretScan,
+        "gitleaks",
+    ),
+    (
+        "trufflesecurity/trufflehog",
+        ToolCategory::SecretScan,
+        "TruffleHog",
+    ),
     ("anchore/sbom-action", ToolCategory::Sbom, "Syft"),
     ("cyclonedx/", ToolCategory::Sbom, "CycloneDX"),
-    ("actions/attest-build-provenance", ToolCategory::Provenance, "attest-build-provenance"),
-    ("slsa-framework/slsa-github-generator", ToolCategory::Provenance, "SLSA generator"),
-    ("sigstore/cosign-installer", ToolCategory::Provenance, "cosign"),
+    (
+        "actions/attest-build-provenance",
+        ToolCategory::Provenance,
+        "attest-build-provenance",
+    ),
+    (
+        "slsa-framework/slsa-github-generator",
+        ToolCategory::Provenance,
+        "SLSA generator",
+    ),
+    (
+        "sigstore/cosign-installer",
+        ToolCategory::Provenance,
+        "cosign",
+    ),
 ];
 
 /// Commands known to run security tooling, matched as whole words in a script.
@@ -523,7 +583,10 @@ pub fn classify_uses(name: &str) -> Vec<SecurityTool> {
 
 /// Security tooling a script runs. Matches whole words (`cargo deny` counts as `cargo-deny`).
 pub fn classify_script(script: &str) -> Vec<SecurityTool> {
-    let lower = script.to_ascii_lowercase().replace("cargo audit", "cargo-audit").replace("cargo deny", "cargo-deny");
+    let lower = script
+        .to_ascii_lowercase()
+        .replace("cargo audit", "cargo-audit")
+        .replace("cargo deny", "cargo-deny");
     let mut found: Vec<SecurityTool> = Vec::new();
     for &(cmd, category, name) in KNOWN_COMMANDS {
         if contains_word(&lower, cmd) && !found.iter().any(|t| t.name == name) {
@@ -534,9 +597,14 @@ pub fn classify_script(script: &str) -> Vec<SecurityTool> {
 }
 
 fn contains_word(haystack: &str, word: &str) -> bool {
-    let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/'));
+    let boundary = |c: Option<char>| {
+        c.is_none_or(|c| {
+            !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/')
+        })
+    };
     haystack.match_indices(word).any(|(i, _)| {
-        boundary(haystack[..i].chars().next_back()) && boundary(haystack[i + word.len()..].chars().next())
+        boundary(haystack[..i].chars().next_back())
+            && boundary(haystack[i + word.len()..].chars().next())
     })
 }
 
@@ -563,8 +631,14 @@ mod tests {
 
     #[test]
     fn tooling() {
-        assert_eq!(classify_uses("github/codeql-action/analyze")[0].name, "CodeQL");
-        assert_eq!(classify_script("semgrep ci --config auto")[0].category, ToolCategory::Sast);
+        assert_eq!(
+            classify_uses("github/codeql-action/analyze")[0].name,
+            "CodeQL"
+        );
+        assert_eq!(
+            classify_script("semgrep ci --config auto")[0].category,
+            ToolCategory::Sast
+        );
         assert!(classify_script("echo semgrepped").is_empty());
         assert!(classify_script("./my-trivy-wrapper.sh").is_empty());
         assert_eq!(classify_script("cargo deny check")[0].name, "cargo-deny");

@@ -115,17 +115,23 @@ impl Dimensions {
         if self.declared == Declared::Excluded {
             return Overall::Excluded;
         }
-        let required: Vec<Level> =
-            [self.design, self.operation, self.attestation].into_iter().flatten().collect();
+        let required: Vec<Level> = [self.design, self.operation, self.attestation]
+            .into_iter()
+            .flatten()
+            .collect();
         let beyond_design_met = [self.operation, self.attestation]
             .into_iter()
             .flatten()
             .any(|l| l == Level::Meets);
-        if !required.is_empty() && required.iter().all(|l| *l == Level::Meets) && beyond_design_met {
+        if !required.is_empty() && required.iter().all(|l| *l == Level::Meets) && beyond_design_met
+        {
             Overall::Implemented
         } else if required.iter().all(|l| *l == Level::NotAssessed) {
             Overall::NotAssessed
-        } else if !required.iter().any(|l| matches!(l, Level::Meets | Level::Partly)) {
+        } else if !required
+            .iter()
+            .any(|l| matches!(l, Level::Meets | Level::Partly))
+        {
             Overall::NotImplemented
         } else {
             Overall::Partial
@@ -158,19 +164,49 @@ mod tests {
 
     #[test]
     fn design_alone_is_never_implemented() {
-        for design in [Level::Meets, Level::Partly, Level::DoesNotMeet, Level::NotAssessed] {
+        for design in [
+            Level::Meets,
+            Level::Partly,
+            Level::DoesNotMeet,
+            Level::NotAssessed,
+        ] {
             for op in [None, Some(Level::NotAssessed)] {
-                let d = Dimensions { declared: Declared::Applicable, design: Some(design), operation: op, attestation: None };
+                let d = Dimensions {
+                    declared: Declared::Applicable,
+                    design: Some(design),
+                    operation: op,
+                    attestation: None,
+                };
                 assert_ne!(d.overall(), Overall::Implemented);
             }
         }
-        let d = Dimensions { declared: Declared::Undeclared, design: Some(Level::Meets), operation: Some(Level::NotAssessed), attestation: None };
+        let d = Dimensions {
+            declared: Declared::Undeclared,
+            design: Some(Level::Meets),
+            operation: Some(Level::NotAssessed),
+            attestation: None,
+        };
         assert_eq!(d.overall(), Overall::Partial);
-        let d = Dimensions { declared: Declared::Applicable, design: Some(Level::Meets), operation: Some(Level::Meets), attestation: None };
+        let d = Dimensions {
+            declared: Declared::Applicable,
+            design: Some(Level::Meets),
+            operation: Some(Level::Meets),
+            attestation: None,
+        };
         assert_eq!(d.overall(), Overall::Implemented);
-        let d = Dimensions { declared: Declared::Applicable, design: Some(Level::DoesNotMeet), operation: Some(Level::NotAssessed), attestation: None };
+        let d = Dimensions {
+            declared: Declared::Applicable,
+            design: Some(Level::DoesNotMeet),
+            operation: Some(Level::NotAssessed),
+            attestation: None,
+        };
         assert_eq!(d.overall(), Overall::NotImplemented);
-        let d = Dimensions { declared: Declared::Excluded, design: Some(Level::Meets), operation: None, attestation: None };
+        let d = Dimensions {
+            declared: Declared::Excluded,
+            design: Some(Level::Meets),
+            operation: None,
+            attestation: None,
+        };
         assert_eq!(d.overall(), Overall::Excluded);
     }
 }

@@ -12,10 +12,21 @@ use crate::{ReportInput, resolve};
 
 /// `annexa checks`: one line per check.
 pub fn checks_table(checks: &[&CheckMeta]) -> String {
-    let mut out = format!("{:<30} {:<9} {:<10} {:<22} summary\n", "id", "severity", "confidence", "controls");
+    let mut out = format!(
+        "{:<30} {:<9} {:<10} {:<22} summary\n",
+        "id", "severity", "confidence", "controls"
+    );
     for m in checks {
         let controls: Vec<&str> = m.controls.iter().map(|c| c.code()).collect();
-        let _ = writeln!(out, "{:<30} {:<9} {:<10} {:<22} {}", m.id.as_str(), m.severity.as_str(), m.confidence.as_str(), controls.join(","), m.summary);
+        let _ = writeln!(
+            out,
+            "{:<30} {:<9} {:<10} {:<22} {}",
+            m.id.as_str(),
+            m.severity.as_str(),
+            m.confidence.as_str(),
+            controls.join(","),
+            m.summary
+        );
     }
     out
 }
@@ -26,39 +37,75 @@ pub fn check_page(m: &CheckMeta) -> String {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| severity | {} |", m.severity.as_str());
     let _ = writeln!(out, "| confidence | {} |", m.confidence.as_str());
-    let _ = writeln!(out, "| platforms | {} |", m.platforms.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "));
-    let controls: Vec<String> = m.controls.iter().map(|c| format!("{} {}", c.code(), c.info().title)).collect();
+    let _ = writeln!(
+        out,
+        "| platforms | {} |",
+        m.platforms
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let controls: Vec<String> = m
+        .controls
+        .iter()
+        .map(|c| format!("{} {}", c.code(), c.info().title))
+        .collect();
     let _ = writeln!(out, "| controls | {} |\n", controls.join("; "));
     out.push_str(&m.doc_markdown());
-    out.push_str("\n<!-- Generated from the check's doc comment in crates/annexa-checks; do not edit. -->\n");
+    out.push_str(
+        "\n<!-- Generated from the check's doc comment in crates/annexa-checks; do not edit. -->\n",
+    );
     out
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// `docs/checks/README.md`: the catalogue and the control → check matrix.
 pub fn docs_index(checks: &[&CheckMeta]) -> String {
-    let mut out = String::from("# Checks\n\nGenerated from the code (`crates/annexa-checks`); `cargo test` fails when this file is stale.\n\n| check | severity | confidence | platforms | controls | summary |\n|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "# Checks\n\nGenerated from the code (`crates/annexa-checks`); `cargo test` fails when this file is stale.\n\n| check | severity | confidence | platforms | controls | summary |\n|---|---|---|---|---|---|\n",
+    );
     for m in checks {
         let _ = writeln!(
             out,
             "| [`{id}`]({id}.md) | {} | {} | {} | {} | {} |",
             m.severity.as_str(),
             m.confidence.as_str(),
-            m.platforms.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
-            m.controls.iter().map(|c| c.code()).collect::<Vec<_>>().join(", "),
+            m.platforms
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            m.controls
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", "),
             m.summary,
             id = m.id.as_str(),
         );
     }
     out.push_str("\n## Controls and the checks that give design evidence for them\n\n| control | title | checks |\n|---|---|---|\n");
     for id in ControlId::all() {
-        let ids: Vec<String> = checks.iter().filter(|m| m.controls.contains(&id)).map(|m| format!("`{}`", m.id.as_str())).collect();
+        let ids: Vec<String> = checks
+            .iter()
+            .filter(|m| m.controls.contains(&id))
+            .map(|m| format!("`{}`", m.id.as_str()))
+            .collect();
         if !ids.is_empty() {
-            let _ = writeln!(out, "| {} | {} | {} |", id.code(), id.info().title, ids.join(", "));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                id.code(),
+                id.info().title,
+                ids.join(", ")
+            );
         }
     }
     out
@@ -80,7 +127,11 @@ pub fn check_json(m: &CheckMeta) -> String {
         check: CheckOut,
         doc: String,
     }
-    let mut s = serde_json::to_string_pretty(&One { check: check_out(m), doc: m.doc_markdown() }).expect("serialises");
+    let mut s = serde_json::to_string_pretty(&One {
+        check: check_out(m),
+        doc: m.doc_markdown(),
+    })
+    .expect("serialises");
     s.push('\n');
     s
 }
@@ -88,7 +139,10 @@ pub fn check_json(m: &CheckMeta) -> String {
 /// `annexa controls`: all 93 controls with their dimensions.
 pub fn controls_table(a: &Assessment) -> String {
     let d = |l: Option<annexa_model::status::Level>| l.map_or("n/a", |l| l.as_str()).to_owned();
-    let mut out = format!("{:<7} {:<50} {:<6} {:<15} {:<14} {:<14} attestation\n", "id", "title", "cicd", "status", "design", "operation");
+    let mut out = format!(
+        "{:<7} {:<50} {:<6} {:<15} {:<14} {:<14} attestation\n",
+        "id", "title", "cicd", "status", "design", "operation"
+    );
     for c in &a.controls {
         let info = c.control.info();
         let _ = writeln!(
@@ -103,7 +157,9 @@ pub fn controls_table(a: &Assessment) -> String {
             d(c.dimensions.attestation),
         );
     }
-    out.push_str("\nstatus needs every requirement met; files alone show design only (at most `partial`).\n");
+    out.push_str(
+        "\nstatus needs every requirement met; files alone show design only (at most `partial`).\n",
+    );
     out
 }
 
@@ -120,22 +176,43 @@ pub fn control_detail(input: &ReportInput<'_>, id: ControlId) -> String {
     let c = input.assessment.control(id);
     let info = id.info();
     let mut out = format!("{} {}\n", info.code, info.title);
-    let _ = writeln!(out, "  theme {} · type {} · properties {} · concepts {}", info.theme.as_str(), info.control_types, info.properties, info.concepts);
-    let _ = writeln!(out, "  CI/CD relevance {}: {}", info.relevance.as_str(), info.relevance_note);
-    let d = |l: Option<annexa_model::status::Level>| l.map_or("n/a (no requirement)", |l| l.as_str());
+    let _ = writeln!(
+        out,
+        "  theme {} · type {} · properties {} · concepts {}",
+        info.theme.as_str(),
+        info.control_types,
+        info.properties,
+        info.concepts
+    );
+    let _ = writeln!(
+        out,
+        "  CI/CD relevance {}: {}",
+        info.relevance.as_str(),
+        info.relevance_note
+    );
+    let d =
+        |l: Option<annexa_model::status::Level>| l.map_or("n/a (no requirement)", |l| l.as_str());
     let _ = writeln!(out, "\nstatus: {}", c.overall.as_str());
-    let _ = writeln!(out, "  declared     {}", match c.dimensions.declared {
-        annexa_model::status::Declared::Undeclared => "undeclared (no Statement of Applicability decision)",
-        annexa_model::status::Declared::Applicable => "applicable",
-        annexa_model::status::Declared::Excluded => "excluded",
-    });
+    let _ = writeln!(
+        out,
+        "  declared     {}",
+        match c.dimensions.declared {
+            annexa_model::status::Declared::Undeclared =>
+                "undeclared (no Statement of Applicability decision)",
+            annexa_model::status::Declared::Applicable => "applicable",
+            annexa_model::status::Declared::Excluded => "excluded",
+        }
+    );
     let _ = writeln!(out, "  design       {}", d(c.dimensions.design));
     let _ = writeln!(out, "  operation    {}", d(c.dimensions.operation));
     let _ = writeln!(out, "  attestation  {}", d(c.dimensions.attestation));
 
     let _ = writeln!(out, "\nevidence requirements");
     if c.design.is_empty() {
-        let _ = writeln!(out, "  design: no check gives design evidence for this control");
+        let _ = writeln!(
+            out,
+            "  design: no check gives design evidence for this control"
+        );
     }
     for e in &c.design {
         let _ = writeln!(
@@ -152,32 +229,68 @@ pub fn control_detail(input: &ReportInput<'_>, id: ControlId) -> String {
         );
     }
     for r in &c.operation {
-        let _ = writeln!(out, "  population   {:<28} {:<14} {}", r.kind.as_str(), r.level.as_str(), r.reason);
+        let _ = writeln!(
+            out,
+            "  population   {:<28} {:<14} {}",
+            r.kind.as_str(),
+            r.level.as_str(),
+            r.reason
+        );
     }
     for r in &c.attestation {
-        let _ = writeln!(out, "  attestation  {:<28} {:<14} {}", r.kind.as_str(), r.level.as_str(), r.reason);
+        let _ = writeln!(
+            out,
+            "  attestation  {:<28} {:<14} {}",
+            r.kind.as_str(),
+            r.level.as_str(),
+            r.reason
+        );
     }
 
     let observed: Vec<_> = input
         .scan
         .observations
         .iter()
-        .filter(|o| o.outcome != Outcome::NotRelevant && c.design.iter().any(|e| e.check == o.check))
+        .filter(|o| {
+            o.outcome != Outcome::NotRelevant && c.design.iter().any(|e| e.check == o.check)
+        })
         .collect();
     let _ = writeln!(out, "\nobserved ({})", observed.len());
     for o in observed {
-        let at = o.locations.iter().find_map(|l| resolve(input.scan, l)).map(|r| match r.start {
-            Some((line, col)) => format!("{}:{line}:{col}", r.display_path),
-            None => r.display_path,
-        });
+        let at = o
+            .locations
+            .iter()
+            .find_map(|l| resolve(input.scan, l))
+            .map(|r| match r.start {
+                Some((line, col)) => format!("{}:{line}:{col}", r.display_path),
+                None => r.display_path,
+            });
         let at = at.unwrap_or_else(|| crate::repo_display(input.scan, o));
-        let _ = writeln!(out, "  {:<8} {:<28} {at}: {}", o.outcome.as_str(), o.check.as_str(), o.message);
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<28} {at}: {}",
+            o.outcome.as_str(),
+            o.check.as_str(),
+            o.message
+        );
     }
 
     let rows: Vec<_> = id.crosswalk().collect();
-    let _ = writeln!(out, "\ncrosswalk ({} mappings; `relation` and `source` say how firm each is)", rows.len());
+    let _ = writeln!(
+        out,
+        "\ncrosswalk ({} mappings; `relation` and `source` say how firm each is)",
+        rows.len()
+    );
     for r in rows {
-        let _ = writeln!(out, "  {:<45} {:<14} {:<10} {} [{}]", r.framework.name(), r.requirement_id, r.relation.as_str(), r.title, r.source);
+        let _ = writeln!(
+            out,
+            "  {:<45} {:<14} {:<10} {} [{}]",
+            r.framework.name(),
+            r.requirement_id,
+            r.relation.as_str(),
+            r.title,
+            r.source
+        );
     }
     out
 }
@@ -208,7 +321,9 @@ pub fn control_detail_json(input: &ReportInput<'_>, id: ControlId) -> String {
             .scan
             .observations
             .iter()
-            .filter(|o| o.outcome != Outcome::NotRelevant && c.design.iter().any(|e| e.check == o.check))
+            .filter(|o| {
+                o.outcome != Outcome::NotRelevant && c.design.iter().any(|e| e.check == o.check)
+            })
             .map(|o| observation(input.scan, o))
             .collect(),
         crosswalk: id

@@ -233,7 +233,9 @@ pub(crate) fn observation(scan: &ScanResult, o: &Observation) -> ObservationOut 
         fingerprint: fingerprint(o),
         message: o.message.clone(),
         provenance: o.provenance.as_str().to_owned(),
-        controls: meta.map(|m| m.controls.iter().map(|c| c.code().to_owned()).collect()).unwrap_or_default(),
+        controls: meta
+            .map(|m| m.controls.iter().map(|c| c.code().to_owned()).collect())
+            .unwrap_or_default(),
         locations: o.locations.iter().map(|l| location(scan, l)).collect(),
     }
 }
@@ -253,12 +255,27 @@ fn location(scan: &ScanResult, l: &Location) -> LocationOut {
                 byte_start: f.span.map(|s| s.start),
                 byte_end: f.span.map(|s| s.end),
                 label: f.label.clone(),
-                via: f.via.iter().map(|v| ViaOut { kind: v.kind.as_str().to_owned(), path: v.path.clone() }).collect(),
+                via: f
+                    .via
+                    .iter()
+                    .map(|v| ViaOut {
+                        kind: v.kind.as_str().to_owned(),
+                        path: v.path.clone(),
+                    })
+                    .collect(),
             }
         }
-        Location::Api { resource, pointer, status, etag } => {
-            LocationOut::Api { resource: resource.clone(), pointer: pointer.clone(), status: *status, etag: etag.clone() }
-        }
+        Location::Api {
+            resource,
+            pointer,
+            status,
+            etag,
+        } => LocationOut::Api {
+            resource: resource.clone(),
+            pointer: pointer.clone(),
+            status: *status,
+            etag: etag.clone(),
+        },
         Location::Record { id } => LocationOut::Record { id: id.clone() },
     }
 }
@@ -297,12 +314,20 @@ pub(crate) fn control(c: &ControlStatus) -> ControlOut {
         operation_requirements: c
             .operation
             .iter()
-            .map(|r| RequirementOut { kind: r.kind.as_str().to_owned(), level: r.level.as_str().to_owned(), reason: r.reason.clone() })
+            .map(|r| RequirementOut {
+                kind: r.kind.as_str().to_owned(),
+                level: r.level.as_str().to_owned(),
+                reason: r.reason.clone(),
+            })
             .collect(),
         attestation_requirements: c
             .attestation
             .iter()
-            .map(|r| RequirementOut { kind: r.kind.as_str().to_owned(), level: r.level.as_str().to_owned(), reason: r.reason.clone() })
+            .map(|r| RequirementOut {
+                kind: r.kind.as_str().to_owned(),
+                level: r.level.as_str().to_owned(),
+                reason: r.reason.clone(),
+            })
             .collect(),
     }
 }
@@ -317,33 +342,60 @@ pub fn missing_sources() -> Vec<String> {
 }
 
 fn diag(d: &annexa_model::Diagnostic) -> DiagnosticOut {
-    DiagnosticOut { repository: d.repo, path: d.path.clone(), kind: d.kind.as_str().to_owned(), message: d.message.clone() }
+    DiagnosticOut {
+        repository: d.repo,
+        path: d.path.clone(),
+        kind: d.kind.as_str().to_owned(),
+        message: d.message.clone(),
+    }
 }
 
 /// Build the report.
 pub fn build(input: &ReportInput<'_>) -> ScanReport {
     let scan = input.scan;
     let by = |outcome: Outcome| -> Vec<ObservationOut> {
-        scan.observations.iter().filter(|o| o.outcome == outcome).map(|o| observation(scan, o)).collect()
+        scan.observations
+            .iter()
+            .filter(|o| o.outcome == outcome)
+            .map(|o| observation(scan, o))
+            .collect()
     };
     let mut not_relevant = BTreeMap::new();
-    for o in scan.observations.iter().filter(|o| o.outcome == Outcome::NotRelevant) {
+    for o in scan
+        .observations
+        .iter()
+        .filter(|o| o.outcome == Outcome::NotRelevant)
+    {
         *not_relevant.entry(o.check.as_str().to_owned()).or_insert(0) += 1;
     }
-    let count = |outcome: Outcome| scan.observations.iter().filter(|o| o.outcome == outcome).count();
+    let count = |outcome: Outcome| {
+        scan.observations
+            .iter()
+            .filter(|o| o.outcome == outcome)
+            .count()
+    };
     let mut findings_by_severity = BTreeMap::new();
     for s in Severity::ALL {
-        let n = scan.observations.iter().filter(|o| o.outcome == Outcome::Fail && o.severity == s).count();
+        let n = scan
+            .observations
+            .iter()
+            .filter(|o| o.outcome == Outcome::Fail && o.severity == s)
+            .count();
         findings_by_severity.insert(s.as_str().to_owned(), n);
     }
     let mut controls_by_status = BTreeMap::new();
     for c in &input.assessment.controls {
-        *controls_by_status.entry(c.overall.as_str().to_owned()).or_insert(0) += 1;
+        *controls_by_status
+            .entry(c.overall.as_str().to_owned())
+            .or_insert(0) += 1;
     }
     ScanReport {
         schema: SCHEMA_ID.to_owned(),
         schema_version: 1,
-        tool: Tool { name: "annexa".to_owned(), version: input.tool_version.to_owned() },
+        tool: Tool {
+            name: "annexa".to_owned(),
+            version: input.tool_version.to_owned(),
+        },
         as_of: input.as_of.to_owned(),
         repositories: scan
             .repositories
@@ -355,13 +407,30 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 identity: r.identity.to_string(),
                 commit: r.commit.clone(),
                 branch: r.branch.clone(),
-                provenance: if r.dirty { "working-tree" } else { "repo-commit" }.to_owned(),
+                provenance: if r.dirty {
+                    "working-tree"
+                } else {
+                    "repo-commit"
+                }
+                .to_owned(),
             })
             .collect(),
         summary: Summary {
-            files_examined: scan.files.iter().filter(|f| f.status != FileStatus::Refused).count(),
-            files_partly_understood: scan.files.iter().filter(|f| f.status == FileStatus::Partly).count(),
-            files_not_examined: scan.files.iter().filter(|f| f.status == FileStatus::Refused).count(),
+            files_examined: scan
+                .files
+                .iter()
+                .filter(|f| f.status != FileStatus::Refused)
+                .count(),
+            files_partly_understood: scan
+                .files
+                .iter()
+                .filter(|f| f.status == FileStatus::Partly)
+                .count(),
+            files_not_examined: scan
+                .files
+                .iter()
+                .filter(|f| f.status == FileStatus::Refused)
+                .count(),
             pass: count(Outcome::Pass),
             fail: count(Outcome::Fail),
             unknown: count(Outcome::Unknown),
@@ -389,12 +458,26 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
         controls: input.assessment.controls.iter().map(control).collect(),
         checks: scan.checks.iter().map(|m| check_out(m)).collect(),
         not_examined: NotExamined {
-            files: scan.diagnostics.iter().filter(|d| d.kind.is_skip()).map(diag).collect(),
-            partly_understood: scan.diagnostics.iter().filter(|d| !d.kind.is_skip()).map(diag).collect(),
+            files: scan
+                .diagnostics
+                .iter()
+                .filter(|d| d.kind.is_skip())
+                .map(diag)
+                .collect(),
+            partly_understood: scan
+                .diagnostics
+                .iter()
+                .filter(|d| !d.kind.is_skip())
+                .map(diag)
+                .collect(),
             excluded: scan
                 .excluded
                 .iter()
-                .map(|e| ExcludedOut { repository: e.repo, path: e.path.clone(), pattern: e.pattern.clone() })
+                .map(|e| ExcludedOut {
+                    repository: e.repo,
+                    path: e.path.clone(),
+                    pattern: e.pattern.clone(),
+                })
                 .collect(),
             suppressed: Vec::new(),
             baselined: Vec::new(),
@@ -424,7 +507,8 @@ pub fn render(input: &ReportInput<'_>) -> String {
 
 /// The JSON schema of the report.
 pub fn schema() -> String {
-    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(ScanReport)).expect("schema serialises");
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(ScanReport))
+        .expect("schema serialises");
     s.push('\n');
     s
 }

@@ -35,13 +35,30 @@ pub struct Resolved<'a> {
 pub fn resolve<'a>(scan: &'a ScanResult, loc: &'a Location) -> Option<Resolved<'a>> {
     let Location::File(f) = loc else { return None };
     let repo = scan.repositories.get(f.repo as usize)?;
-    let display_path = if f.path.is_empty() { repo.display.clone() } else if repo.display == "." { f.path.clone() } else { format!("{}/{}", repo.display, f.path) };
+    let display_path = if f.path.is_empty() {
+        repo.display.clone()
+    } else if repo.display == "." {
+        f.path.clone()
+    } else {
+        format!("{}/{}", repo.display, f.path)
+    };
     let text = scan.file(f.repo, &f.path).and_then(|s| s.text.as_deref());
     let (start, end) = match (text, f.span) {
-        (Some(t), Some(s)) => (Some(annexa_source::line_col(t, s.start)), Some(annexa_source::line_col(t, s.end))),
+        (Some(t), Some(s)) => (
+            Some(annexa_source::line_col(t, s.start)),
+            Some(annexa_source::line_col(t, s.end)),
+        ),
         _ => (None, None),
     };
-    Some(Resolved { display_path, repo: f.repo, path: &f.path, start, end, span: f.span, text })
+    Some(Resolved {
+        display_path,
+        repo: f.repo,
+        path: &f.path,
+        start,
+        end,
+        span: f.span,
+        text,
+    })
 }
 
 /// The display path of an observation's repository when it has no file location.

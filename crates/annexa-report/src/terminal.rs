@@ -21,24 +21,36 @@ fn level(s: Severity) -> Level<'static> {
 fn finding<'a>(input: &'a ReportInput<'a>, o: &'a Observation) -> Vec<Group<'a>> {
     let scan = input.scan;
     let meta = scan.checks.iter().find(|m| m.id == o.check);
-    let title = level(o.severity).primary_title(o.message.as_str()).id(o.check.as_str());
+    let title = level(o.severity)
+        .primary_title(o.message.as_str())
+        .id(o.check.as_str());
     let mut group_elements = Vec::new();
     let mut placed = false;
     for loc in &o.locations {
-        let Some(r) = resolve(scan, loc) else { continue };
+        let Some(r) = resolve(scan, loc) else {
+            continue;
+        };
         match (r.text, r.span) {
             (Some(text), Some(span)) if span.end <= text.len() => {
                 let label = match loc {
                     annexa_model::Location::File(f) => f.label.clone(),
                     _ => None,
                 };
-                let kind = if placed { AnnotationKind::Context } else { AnnotationKind::Primary };
+                let kind = if placed {
+                    AnnotationKind::Context
+                } else {
+                    AnnotationKind::Primary
+                };
                 let mut ann = kind.span(span.start..span.end);
                 if let Some(l) = label {
                     ann = ann.label(l);
                 }
                 group_elements.push(annotate_snippets::Element::from(
-                    Snippet::source(text).line_start(1).path(r.display_path).fold(true).annotation(ann),
+                    Snippet::source(text)
+                        .line_start(1)
+                        .path(r.display_path)
+                        .fold(true)
+                        .annotation(ann),
                 ));
             }
             _ => group_elements.push(Origin::path(r.display_path).into()),
@@ -48,8 +60,22 @@ fn finding<'a>(input: &'a ReportInput<'a>, o: &'a Observation) -> Vec<Group<'a>>
     if !placed {
         group_elements.push(Origin::path(repo_display(scan, o)).into());
     }
-    let controls = meta.map(|m| m.controls.iter().map(|c| c.code()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-    let note = format!("severity {} · confidence {} · controls {} · provenance {}", o.severity.as_str(), meta.map_or("high", |m| m.confidence.as_str()), controls, o.provenance.as_str());
+    let controls = meta
+        .map(|m| {
+            m.controls
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let note = format!(
+        "severity {} · confidence {} · controls {} · provenance {}",
+        o.severity.as_str(),
+        meta.map_or("high", |m| m.confidence.as_str()),
+        controls,
+        o.provenance.as_str()
+    );
     vec![
         Group::with_title(title).elements(group_elements),
         Group::with_title(Level::NOTE.secondary_title(note)),
@@ -70,10 +96,25 @@ fn short_location(input: &ReportInput<'_>, o: &Observation) -> String {
 
 /// Render the scan for a terminal; `color` adds ANSI styles.
 pub fn render(input: &ReportInput<'_>, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = render_findings(input, color);
+    summary(input, &mut out);
+    out
+}
+
+/// Findings with snippets, most severe first, then the unknowns with their reasons.
+pub fn render_findings(input: &ReportInput<'_>, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let scan = input.scan;
     let mut out = String::new();
-    let mut fails: Vec<&Observation> = scan.observations.iter().filter(|o| o.outcome == Outcome::Fail).collect();
+    let mut fails: Vec<&Observation> = scan
+        .observations
+        .iter()
+        .filter(|o| o.outcome == Outcome::Fail)
+        .collect();
     // Most severe first, then the engine's order.
     fails.sort_by_key(|o| std::cmp::Reverse(o.severity));
     for o in &fails {
@@ -82,22 +123,66 @@ pub fn render(input: &ReportInput<'_>, color: bool) -> String {
         out.push_str("\n\n");
     }
 
-    let unknowns: Vec<&Observation> = scan.observations.iter().filter(|o| o.outcome == Outcome::Unknown).collect();
+    let unknowns: Vec<&Observation> = scan
+        .observations
+        .iter()
+        .filter(|o| o.outcome == Outcome::Unknown)
+        .collect();
     if !unknowns.is_empty() {
-        let _ = writeln!(out, "unknown ({}): the checks could not decide; these never count as passes", unknowns.len());
+        let _ = writeln!(
+            out,
+            "unknown ({}): the checks could not decide; these never count as passes",
+            unknowns.len()
+        );
         for o in &unknowns {
-            let _ = writeln!(out, "  {} [{}] {}", short_location(input, o), o.check, o.message);
+            let _ = writeln!(
+                out,
+                "  {} [{}] {}",
+                short_location(input, o),
+                o.check,
+                o.message
+            );
         }
         out.push('\n');
     }
+    out
+}
 
-    let count = |outcome: Outcome| scan.observations.iter().filter(|o| o.outcome == outcome).count();
-    let examined = scan.files.iter().filter(|f| f.status != FileStatus::Refused).count();
-    let partly = scan.files.iter().filter(|f| f.status == FileStatus::Partly).count();
-    let refused = scan.files.iter().filter(|f| f.status == FileStatus::Refused).count();
+fn summary(input: &ReportInput<'_>, out: &mut String) {
+    let scan = input.scan;
+    let fails: Vec<&Observation> = scan
+        .observations
+        .iter()
+        .filter(|o| o.outcome == Outcome::Fail)
+        .collect();
+    let count = |outcome: Outcome| {
+        scan.observations
+            .iter()
+            .filter(|o| o.outcome == outcome)
+            .count()
+    };
+    let examined = scan
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Refused)
+        .count();
+    let partly = scan
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Partly)
+        .count();
+    let refused = scan
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Refused)
+        .count();
     let _ = writeln!(out, "summary");
     let _ = writeln!(out, "  repositories  {}", scan.repositories.len());
-    let _ = writeln!(out, "  files         {examined} examined ({partly} partly understood), {refused} not examined, {} excluded", scan.excluded.len());
+    let _ = writeln!(
+        out,
+        "  files         {examined} examined ({partly} partly understood), {refused} not examined, {} excluded",
+        scan.excluded.len()
+    );
     let _ = writeln!(
         out,
         "  observations  {} pass, {} fail, {} unknown, {} not relevant ({} checks)",
@@ -114,7 +199,15 @@ pub fn render(input: &ReportInput<'_>, color: bool) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {}", s.as_str()))
         .collect();
-    let _ = writeln!(out, "  findings      {}", if sev.is_empty() { "none".to_owned() } else { sev.join(", ") });
+    let _ = writeln!(
+        out,
+        "  findings      {}",
+        if sev.is_empty() {
+            "none".to_owned()
+        } else {
+            sev.join(", ")
+        }
+    );
 
     let a = input.assessment;
     let _ = writeln!(
@@ -125,7 +218,11 @@ pub fn render(input: &ReportInput<'_>, color: bool) -> String {
         a.count(Overall::NotImplemented),
         a.count(Overall::NotAssessed),
     );
-    for c in a.controls.iter().filter(|c| c.design.iter().any(|e| e.level.is_some())) {
+    for c in a
+        .controls
+        .iter()
+        .filter(|c| c.design.iter().any(|e| e.level.is_some()))
+    {
         let d = |l: Option<annexa_model::status::Level>| l.map_or("n/a", |l| l.as_str());
         let _ = writeln!(
             out,
@@ -138,12 +235,19 @@ pub fn render(input: &ReportInput<'_>, color: bool) -> String {
             d(c.dimensions.attestation),
         );
     }
-    let _ = writeln!(out, "  (files show design only: no control is `implemented` without period evidence; see `annexa controls ID`)");
+    let _ = writeln!(
+        out,
+        "  (files show design only: no control is `implemented` without period evidence; see `annexa controls ID`)"
+    );
 
     let _ = writeln!(out, "\nnot examined");
     for d in &scan.diagnostics {
         let repo = &scan.repositories[d.repo as usize].display;
-        let path = if repo == "." { d.path.clone() } else { format!("{repo}/{}", d.path) };
+        let path = if repo == "." {
+            d.path.clone()
+        } else {
+            format!("{repo}/{}", d.path)
+        };
         let _ = writeln!(out, "  {path}: {} ({})", d.message, d.kind.as_str());
     }
     for e in &scan.excluded {
@@ -153,7 +257,6 @@ pub fn render(input: &ReportInput<'_>, color: bool) -> String {
     for s in crate::json::missing_sources() {
         let _ = writeln!(out, "  {s}");
     }
-    out
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

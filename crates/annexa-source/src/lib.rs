@@ -25,7 +25,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         // The largest CI file in the real-world corpus is well under 1 MiB and nests < 30 deep.
-        Limits { max_bytes: 4 * 1024 * 1024, max_depth: 64 }
+        Limits {
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+        }
     }
 }
 
@@ -39,21 +42,32 @@ pub struct Refusal {
 
 impl Refusal {
     fn new(kind: DiagnosticKind, message: impl Into<String>) -> Refusal {
-        Refusal { kind, message: message.into() }
+        Refusal {
+            kind,
+            message: message.into(),
+        }
     }
 }
 
 /// Read a text file under the limits: never more than `max_bytes + 1` bytes are read.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<Arc<str>, Refusal> {
-    let unreadable = |e: std::io::Error| Refusal::new(DiagnosticKind::Unreadable, format!("cannot read: {e}"));
+    let unreadable =
+        |e: std::io::Error| Refusal::new(DiagnosticKind::Unreadable, format!("cannot read: {e}"));
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
-    file.take(limits.max_bytes + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    file.take(limits.max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
     if bytes.len() as u64 > limits.max_bytes {
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        let size = std::fs::metadata(path)
+            .map(|m| m.len())
+            .unwrap_or(bytes.len() as u64);
         return Err(Refusal::new(
             DiagnosticKind::TooLarge,
-            format!("file is {size} bytes, over the {} byte limit; not examined", limits.max_bytes),
+            format!(
+                "file is {size} bytes, over the {} byte limit; not examined",
+                limits.max_bytes
+            ),
         ));
     }
     text_from_bytes(bytes)
@@ -69,7 +83,10 @@ pub fn text_from_bytes(bytes: Vec<u8>) -> Result<Arc<str>, Refusal> {
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Refusal::new(DiagnosticKind::InvalidUtf8, format!("not valid UTF-8 (first bad byte at offset {at}); not examined"))
+        Refusal::new(
+            DiagnosticKind::InvalidUtf8,
+            format!("not valid UTF-8 (first bad byte at offset {at}); not examined"),
+        )
     })?;
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
@@ -139,7 +156,10 @@ pub fn nesting_depth(text: &str) -> usize {
                     _ => {}
                 }
             }
-            value_start = !in_single && !in_double && (c == ' ' && (prev == ':' || prev == '-') || (flow > 0 && (c == ',' || c == '[' || c == '{')));
+            value_start = !in_single
+                && !in_double
+                && (c == ' ' && (prev == ':' || prev == '-')
+                    || (flow > 0 && (c == ',' || c == '[' || c == '{')));
             prev = c;
         }
         max = max.max(depth_here);
@@ -170,17 +190,27 @@ impl YamlFile {
         if depth > limits.max_depth {
             return Err(Refusal::new(
                 DiagnosticKind::TooDeep,
-                format!("YAML nests about {depth} levels deep, over the limit of {}; not examined", limits.max_depth),
+                format!(
+                    "YAML nests about {depth} levels deep, over the limit of {}; not examined",
+                    limits.max_depth
+                ),
             ));
         }
         let mut value: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
             let msg = e.to_string();
-            let kind = if msg.contains("recursion limit") { DiagnosticKind::TooDeep } else { DiagnosticKind::Syntax };
+            let kind = if msg.contains("recursion limit") {
+                DiagnosticKind::TooDeep
+            } else {
+                DiagnosticKind::Syntax
+            };
             Refusal::new(kind, format!("invalid YAML: {msg}"))
         })?;
-        value
-            .apply_merge()
-            .map_err(|e| Refusal::new(DiagnosticKind::Syntax, format!("invalid YAML merge key: {e}")))?;
+        value.apply_merge().map_err(|e| {
+            Refusal::new(
+                DiagnosticKind::Syntax,
+                format!("invalid YAML merge key: {e}"),
+            )
+        })?;
         // The span layer is best-effort: a file yaml_serde accepts but tree-sitter does not
         // still gets checked, with routes but no byte spans.
         let spans = yamlpath::Document::new(text.to_string()).ok();
@@ -199,9 +229,15 @@ impl YamlFile {
         let feature = if route.is_root() {
             doc.top_feature().ok()?
         } else {
-            doc.query_exact(&r).ok().flatten().or_else(|| doc.query_pretty(&r).ok())?
+            doc.query_exact(&r)
+                .ok()
+                .flatten()
+                .or_else(|| doc.query_pretty(&r).ok())?
         };
-        Some(Span { start: feature.location.byte_span.0, end: feature.location.byte_span.1 })
+        Some(Span {
+            start: feature.location.byte_span.0,
+            end: feature.location.byte_span.1,
+        })
     }
 
     /// The span of the key at `route` (`jobs.build` → `build`), for elements whose value is a
@@ -215,12 +251,20 @@ impl YamlFile {
             Some(RouteSeg::Index(_)) => {
                 // A sequence entry has no key: use its first line.
                 let s = self.span(route)?;
-                let end = self.text[s.start..s.end].find('\n').map_or(s.end, |n| s.start + n);
-                Some(Span { start: s.start, end })
+                let end = self.text[s.start..s.end]
+                    .find('\n')
+                    .map_or(s.end, |n| s.start + n);
+                Some(Span {
+                    start: s.start,
+                    end,
+                })
             }
             _ => {
                 let f = doc.query_key_only(&to_yamlpath(route)).ok()?;
-                Some(Span { start: f.location.byte_span.0, end: f.location.byte_span.1 })
+                Some(Span {
+                    start: f.location.byte_span.0,
+                    end: f.location.byte_span.1,
+                })
             }
         }
     }
@@ -269,7 +313,10 @@ mod tests {
         assert_eq!(nesting_depth("a:\n  - - - x\n"), 5);
         assert_eq!(nesting_depth("a: [[[1]]]\n"), 4);
         // Block scalar content does not count.
-        assert_eq!(nesting_depth("run: |\n  if x; then\n        deep\n            deeper\n"), 1);
+        assert_eq!(
+            nesting_depth("run: |\n  if x; then\n        deep\n            deeper\n"),
+            1
+        );
         // Expressions are not flow collections.
         assert_eq!(nesting_depth("if: ${{ github.x }}\nb: 1\n"), 1);
         let deep = "[".repeat(300);
@@ -278,11 +325,23 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert_eq!(text_from_bytes(vec![b'a', 0, b'b']).unwrap_err().kind, DiagnosticKind::Binary);
-        assert_eq!(text_from_bytes(vec![b'a', 0xff]).unwrap_err().kind, DiagnosticKind::InvalidUtf8);
-        assert_eq!(parse("a: [1, 2\n").err().map(|r| r.kind), Some(DiagnosticKind::Syntax));
+        assert_eq!(
+            text_from_bytes(vec![b'a', 0, b'b']).unwrap_err().kind,
+            DiagnosticKind::Binary
+        );
+        assert_eq!(
+            text_from_bytes(vec![b'a', 0xff]).unwrap_err().kind,
+            DiagnosticKind::InvalidUtf8
+        );
+        assert_eq!(
+            parse("a: [1, 2\n").err().map(|r| r.kind),
+            Some(DiagnosticKind::Syntax)
+        );
         let deep = format!("a: {}1{}\n", "[".repeat(300), "]".repeat(300));
-        assert_eq!(parse(&deep).err().map(|r| r.kind), Some(DiagnosticKind::TooDeep));
+        assert_eq!(
+            parse(&deep).err().map(|r| r.kind),
+            Some(DiagnosticKind::TooDeep)
+        );
     }
 
     #[test]
@@ -298,8 +357,14 @@ mod tests {
 
     #[test]
     fn spans() {
-        let f = parse("on: push\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n").unwrap();
-        let route = Route::root().key("jobs").key("build").key("steps").index(0).key("uses");
+        let f = parse("on: push\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n")
+            .unwrap();
+        let route = Route::root()
+            .key("jobs")
+            .key("build")
+            .key("steps")
+            .index(0)
+            .key("uses");
         let s = f.span(&route).unwrap();
         assert_eq!(&f.text[s.start..s.end], "actions/checkout@v4");
         let k = f.key_span(&Route::root().key("jobs").key("build")).unwrap();

@@ -56,7 +56,11 @@ impl Check for BroadTokenPermissions {
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         if cx.pipeline.kind == PipelineKind::Action {
-            out.file(cx.file, Outcome::NotRelevant, "action metadata has no token permissions of its own");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "action metadata has no token permissions of its own",
+            );
             return;
         }
         for job in &cx.pipeline.jobs {
@@ -72,7 +76,15 @@ impl Check for BroadTokenPermissions {
         let site = perms.site.as_ref().unwrap_or(&job.site);
         match &perms.set {
             PermissionSet::WriteAll => {
-                out.at(cx.file, site, Outcome::Fail, format!("job `{}` gets a write-all token from its {level} permissions", job.id));
+                out.at(
+                    cx.file,
+                    site,
+                    Outcome::Fail,
+                    format!(
+                        "job `{}` gets a write-all token from its {level} permissions",
+                        job.id
+                    ),
+                );
             }
             PermissionSet::Undeclared => {
                 out.at(
@@ -85,9 +97,16 @@ impl Check for BroadTokenPermissions {
             set => {
                 let writes = set.write_scopes();
                 let msg = if writes.is_empty() {
-                    format!("job `{}` has a read-only token ({level} permissions)", job.id)
+                    format!(
+                        "job `{}` has a read-only token ({level} permissions)",
+                        job.id
+                    )
                 } else {
-                    format!("job `{}` declares its token scopes ({level} permissions; write: {})", job.id, writes.join(", "))
+                    format!(
+                        "job `{}` declares its token scopes ({level} permissions; write: {})",
+                        job.id,
+                        writes.join(", ")
+                    )
                 };
                 out.at(cx.file, site, Outcome::Pass, msg);
             }

@@ -107,7 +107,11 @@ fn deploys(job: &Job) -> Option<String> {
                 }
             }
             StepAction::Run { script, .. } => {
-                let s: String = script.to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+                let s: String = script
+                    .to_ascii_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if let Some(c) = DEPLOY_COMMANDS.iter().find(|c| s.contains(*c)) {
                     return Some(format!("runs `{c}`"));
                 }
@@ -131,7 +135,11 @@ impl Check for DeployWithoutGate {
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         if cx.pipeline.kind == PipelineKind::Action {
-            out.file(cx.file, Outcome::NotRelevant, "action metadata: the calling job decides the gate");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "action metadata: the calling job decides the gate",
+            );
             return;
         }
         let mut any = false;
@@ -141,13 +149,30 @@ impl Check for DeployWithoutGate {
             if let Some(env) = &job.environment {
                 out.at(cx.file, &env.site, Outcome::Pass, format!("job `{}` {why} and targets environment `{}` (its protection rules are platform state)", job.id, env.name));
             } else if let Some(gate) = &job.manual_gate {
-                out.at(cx.file, gate, Outcome::Pass, format!("job `{}` {why} behind a manual approval", job.id));
+                out.at(
+                    cx.file,
+                    gate,
+                    Outcome::Pass,
+                    format!("job `{}` {why} behind a manual approval", job.id),
+                );
             } else {
-                out.at(cx.file, &job.site, Outcome::Fail, format!("job `{}` {why} with no environment or approval gate", job.id));
+                out.at(
+                    cx.file,
+                    &job.site,
+                    Outcome::Fail,
+                    format!(
+                        "job `{}` {why} with no environment or approval gate",
+                        job.id
+                    ),
+                );
             }
         }
         if !any {
-            out.file(cx.file, Outcome::NotRelevant, "no deploy or publish jobs recognised");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no deploy or publish jobs recognised",
+            );
         }
     }
 }

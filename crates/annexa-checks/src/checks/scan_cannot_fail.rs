@@ -41,12 +41,16 @@ fn ignores_failure(script: &str, tool: &str) -> bool {
         let l = line.to_ascii_lowercase();
         let compact: String = l.split_whitespace().collect::<Vec<_>>().join(" ");
         (compact.contains(&tool) || tool_word_in(&compact, &tool))
-            && ["|| true", "|| exit 0", "|| :", "||true", "|| echo"].iter().any(|s| compact.contains(s))
+            && ["|| true", "|| exit 0", "|| :", "||true", "|| echo"]
+                .iter()
+                .any(|s| compact.contains(s))
     })
 }
 
 fn tool_word_in(line: &str, tool: &str) -> bool {
-    tool.split_whitespace().next().is_some_and(|first| line.contains(first))
+    tool.split_whitespace()
+        .next()
+        .is_some_and(|first| line.contains(first))
 }
 
 impl Check for ScanCannotFail {
@@ -57,19 +61,57 @@ impl Check for ScanCannotFail {
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         let mut any = false;
         for (job, step) in cx.pipeline.steps() {
-            let Some(tool) = step.tools.first() else { continue };
+            let Some(tool) = step.tools.first() else {
+                continue;
+            };
             any = true;
             let name = tool.name;
             if let Some(site) = &step.continue_on_error {
-                out.at(cx.file, site, Outcome::Fail, format!("{name} ({}) in job `{}` is allowed to fail", tool.category.as_str(), job.id));
+                out.at(
+                    cx.file,
+                    site,
+                    Outcome::Fail,
+                    format!(
+                        "{name} ({}) in job `{}` is allowed to fail",
+                        tool.category.as_str(),
+                        job.id
+                    ),
+                );
             } else if job.continue_on_error {
-                out.at(cx.file, &job.site, Outcome::Fail, format!("{name} ({}) runs in job `{}`, which is allowed to fail", tool.category.as_str(), job.id));
+                out.at(
+                    cx.file,
+                    &job.site,
+                    Outcome::Fail,
+                    format!(
+                        "{name} ({}) runs in job `{}`, which is allowed to fail",
+                        tool.category.as_str(),
+                        job.id
+                    ),
+                );
             } else if let StepAction::Run { script, site, .. } = &step.action
                 && ignores_failure(script, name)
             {
-                out.at(cx.file, site, Outcome::Fail, format!("{name} ({}) in job `{}` has its exit status discarded", tool.category.as_str(), job.id));
+                out.at(
+                    cx.file,
+                    site,
+                    Outcome::Fail,
+                    format!(
+                        "{name} ({}) in job `{}` has its exit status discarded",
+                        tool.category.as_str(),
+                        job.id
+                    ),
+                );
             } else {
-                out.at(cx.file, &step.site, Outcome::Pass, format!("{name} ({}) in job `{}` can fail the pipeline", tool.category.as_str(), job.id));
+                out.at(
+                    cx.file,
+                    &step.site,
+                    Outcome::Pass,
+                    format!(
+                        "{name} ({}) in job `{}` can fail the pipeline",
+                        tool.category.as_str(),
+                        job.id
+                    ),
+                );
             }
         }
         if !any {
@@ -83,7 +125,10 @@ mod tests {
     #[test]
     fn detects_discarded_status() {
         assert!(super::ignores_failure("trivy fs . || true", "Trivy"));
-        assert!(super::ignores_failure("set -e\nsemgrep ci   ||   true\n", "Semgrep"));
+        assert!(super::ignores_failure(
+            "set -e\nsemgrep ci   ||   true\n",
+            "Semgrep"
+        ));
         assert!(!super::ignores_failure("trivy fs .\nmake || true", "Trivy"));
     }
 }

@@ -48,8 +48,21 @@ impl Check for SecretsInherit {
             let Some(call) = &job.calls else { continue };
             any = true;
             match &job.secrets_inherit {
-                Some(site) => out.at(cx.file, site, Outcome::Fail, format!("job `{}` passes all secrets to `{}`", job.id, call.raw)),
-                None => out.at(cx.file, &job.site, Outcome::Pass, format!("job `{}` passes only named secrets (if any) to `{}`", job.id, call.raw)),
+                Some(site) => out.at(
+                    cx.file,
+                    site,
+                    Outcome::Fail,
+                    format!("job `{}` passes all secrets to `{}`", job.id, call.raw),
+                ),
+                None => out.at(
+                    cx.file,
+                    &job.site,
+                    Outcome::Pass,
+                    format!(
+                        "job `{}` passes only named secrets (if any) to `{}`",
+                        job.id, call.raw
+                    ),
+                ),
             };
         }
         if !any {

@@ -47,7 +47,11 @@ impl Check for SelfHostedRunnerExposed {
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         let Some(trigger) = cx.pipeline.untrusted_triggers().next() else {
-            out.file(cx.file, Outcome::NotRelevant, "no trigger an outsider can cause");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no trigger an outsider can cause",
+            );
             return;
         };
         let mut any = false;
@@ -62,7 +66,12 @@ impl Check for SelfHostedRunnerExposed {
                         .push(labelled(cx.file.location(&trigger.site), "untrusted trigger"));
                 }
                 RunnerKind::Hosted => {
-                    out.at(cx.file, &runner.site, Outcome::Pass, format!("job `{}` runs on a hosted runner ({labels})", job.id));
+                    out.at(
+                        cx.file,
+                        &runner.site,
+                        Outcome::Pass,
+                        format!("job `{}` runs on a hosted runner ({labels})", job.id),
+                    );
                 }
                 RunnerKind::Unknown => {
                     out.at(cx.file, &runner.site, Outcome::Unknown, format!("job `{}` runs on `{labels}`, which may be self-hosted; the runner inventory is platform state", job.id));

@@ -81,7 +81,9 @@ const ATTACKER_CONTROLLED: &[&str] = &[
 const OPAQUE: &[&str] = &["steps.*.outputs", "needs.*.outputs", "jobs.*.outputs"];
 
 fn segments_match(a: &[&str], b: &[&str]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x == y || *x == "*" || *y == "*")
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| x == y || *x == "*" || *y == "*")
 }
 
 /// Whether `ctx` is, contains or lies inside a value in `patterns`.
@@ -119,8 +121,13 @@ fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
         {
             return Verdict::Attacker(pattern);
         }
-        if OPAQUE.iter().any(|o| overlaps(&pattern, &[o]) && pattern.split('.').count() >= o.split('.').count()) {
-            opaque.get_or_insert_with(|| format!("`{pattern}` may carry anything an earlier step produced"));
+        if OPAQUE
+            .iter()
+            .any(|o| overlaps(&pattern, &[o]) && pattern.split('.').count() >= o.split('.').count())
+        {
+            opaque.get_or_insert_with(|| {
+                format!("`{pattern}` may carry anything an earlier step produced")
+            });
         }
     }
     opaque.map_or(Verdict::Safe, Verdict::Opaque)
@@ -128,11 +135,20 @@ fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
 
 /// Environment variables (any level of this file) set from attacker-controlled values.
 fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
-    let vars = cx.pipeline.variables.iter().chain(&job.variables).chain(&step.variables);
+    let vars = cx
+        .pipeline
+        .variables
+        .iter()
+        .chain(&job.variables)
+        .chain(&step.variables);
     Tainted(
-        vars.filter(|v| expressions_in(&v.value).iter().any(|e| matches!(judge(e.body, &Tainted(Vec::new())), Verdict::Attacker(_))))
-            .map(|v| v.name.clone())
-            .collect(),
+        vars.filter(|v| {
+            expressions_in(&v.value)
+                .iter()
+                .any(|e| matches!(judge(e.body, &Tainted(Vec::new())), Verdict::Attacker(_)))
+        })
+        .map(|v| v.name.clone())
+        .collect(),
     )
 }
 
@@ -141,7 +157,10 @@ fn find_in_site(source: &str, site: &Site, needle: &str, nth: usize) -> Option<S
     let s = site.span?;
     let hay = source.get(s.start..s.end)?;
     let (i, _) = hay.match_indices(needle).nth(nth)?;
-    Some(Span { start: s.start + i, end: s.start + i + needle.len() })
+    Some(Span {
+        start: s.start + i,
+        end: s.start + i + needle.len(),
+    })
 }
 
 impl Check for TemplateInjection {
@@ -153,12 +172,18 @@ impl Check for TemplateInjection {
         let mut any = false;
         for (job, step) in cx.pipeline.steps() {
             let code: Vec<(&str, &Site, &str)> = match &step.action {
-                StepAction::Run { script, site, .. } => vec![(script.as_str(), site, "the shell script")],
-                StepAction::Uses { target, inputs } if target.name.eq_ignore_ascii_case("actions/github-script") => inputs
-                    .iter()
-                    .filter(|i| i.name == "script")
-                    .map(|i| (i.value.as_str(), &i.site, "the github-script code"))
-                    .collect(),
+                StepAction::Run { script, site, .. } => {
+                    vec![(script.as_str(), site, "the shell script")]
+                }
+                StepAction::Uses { target, inputs }
+                    if target.name.eq_ignore_ascii_case("actions/github-script") =>
+                {
+                    inputs
+                        .iter()
+                        .filter(|i| i.name == "script")
+                        .map(|i| (i.value.as_str(), &i.site, "the github-script code"))
+                        .collect()
+                }
                 _ => Vec::new(),
             };
             for (text, site, what) in code {
@@ -172,7 +197,10 @@ impl Check for TemplateInjection {
                 let mut failed = false;
                 for (n, e) in exprs.iter().enumerate() {
                     let raw = &text[e.start..e.end];
-                    let nth = exprs[..n].iter().filter(|p| &text[p.start..p.end] == raw).count();
+                    let nth = exprs[..n]
+                        .iter()
+                        .filter(|p| &text[p.start..p.end] == raw)
+                        .count();
                     match judge(e.body, &tainted) {
                         Verdict::Attacker(ctx) => {
                             failed = true;
@@ -189,13 +217,33 @@ impl Check for TemplateInjection {
                     continue;
                 }
                 match unknown {
-                    Some(why) => out.at(cx.file, site, Outcome::Unknown, format!("cannot tell whether {what} of step `{}` is safe: {why}", step.label())),
-                    None => out.at(cx.file, site, Outcome::Pass, format!("expressions in {what} of step `{}` carry no attacker-controlled value", step.label())),
+                    Some(why) => out.at(
+                        cx.file,
+                        site,
+                        Outcome::Unknown,
+                        format!(
+                            "cannot tell whether {what} of step `{}` is safe: {why}",
+                            step.label()
+                        ),
+                    ),
+                    None => out.at(
+                        cx.file,
+                        site,
+                        Outcome::Pass,
+                        format!(
+                            "expressions in {what} of step `{}` carry no attacker-controlled value",
+                            step.label()
+                        ),
+                    ),
                 };
             }
         }
         if !any {
-            out.file(cx.file, Outcome::NotRelevant, "no expressions expanded into scripts");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no expressions expanded into scripts",
+            );
         }
     }
 }
@@ -207,14 +255,35 @@ mod tests {
     #[test]
     fn judges_contexts() {
         let none = Tainted(Vec::new());
-        assert!(matches!(judge("github.event.issue.title", &none), Verdict::Attacker(_)));
-        assert!(matches!(judge("github.event.commits[0].message", &none), Verdict::Attacker(_)));
-        assert!(matches!(judge("toJSON(github.event)", &none), Verdict::Attacker(_)));
-        assert!(matches!(judge("github.event.pull_request.head.sha", &none), Verdict::Safe));
-        assert!(matches!(judge("github.event.pull_request.number", &none), Verdict::Safe));
+        assert!(matches!(
+            judge("github.event.issue.title", &none),
+            Verdict::Attacker(_)
+        ));
+        assert!(matches!(
+            judge("github.event.commits[0].message", &none),
+            Verdict::Attacker(_)
+        ));
+        assert!(matches!(
+            judge("toJSON(github.event)", &none),
+            Verdict::Attacker(_)
+        ));
+        assert!(matches!(
+            judge("github.event.pull_request.head.sha", &none),
+            Verdict::Safe
+        ));
+        assert!(matches!(
+            judge("github.event.pull_request.number", &none),
+            Verdict::Safe
+        ));
         assert!(matches!(judge("steps.build.outcome", &none), Verdict::Safe));
-        assert!(matches!(judge("steps.meta.outputs.tags", &none), Verdict::Opaque(_)));
-        assert!(matches!(judge("github.event.issue.title == 'x'", &none), Verdict::Safe));
+        assert!(matches!(
+            judge("steps.meta.outputs.tags", &none),
+            Verdict::Opaque(_)
+        ));
+        assert!(matches!(
+            judge("github.event.issue.title == 'x'", &none),
+            Verdict::Safe
+        ));
         let t = Tainted(vec!["TITLE".into()]);
         assert!(matches!(judge("env.TITLE", &t), Verdict::Attacker(_)));
     }

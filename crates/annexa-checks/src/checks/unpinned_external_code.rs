@@ -53,25 +53,48 @@ impl Check for UnpinnedExternalCode {
         for r in cx.pipeline.all_externals().filter(|r| r.kind.is_code()) {
             let (outcome, msg) = match r.pinning {
                 Pinning::Local => continue,
-                Pinning::Immutable => (Outcome::Pass, format!("{} `{}` is pinned to a commit SHA", r.kind.as_str(), r.name)),
+                Pinning::Immutable => (
+                    Outcome::Pass,
+                    format!("{} `{}` is pinned to a commit SHA", r.kind.as_str(), r.name),
+                ),
                 Pinning::Version => (
                     Outcome::Fail,
-                    format!("{} `{}` is pinned to the tag `{}`, which its owner can move", r.kind.as_str(), r.name, r.reference.as_deref().unwrap_or_default()),
+                    format!(
+                        "{} `{}` is pinned to the tag `{}`, which its owner can move",
+                        r.kind.as_str(),
+                        r.name,
+                        r.reference.as_deref().unwrap_or_default()
+                    ),
                 ),
                 Pinning::Mutable => (
                     Outcome::Fail,
                     match &r.reference {
-                        Some(b) => format!("{} `{}` follows the mutable ref `{b}`", r.kind.as_str(), r.name),
+                        Some(b) => format!(
+                            "{} `{}` follows the mutable ref `{b}`",
+                            r.kind.as_str(),
+                            r.name
+                        ),
                         None => format!("{} `{}` has no version at all", r.kind.as_str(), r.name),
                     },
                 ),
-                Pinning::Dynamic => (Outcome::Unknown, format!("{} reference `{}` is computed at run time and cannot be checked", r.kind.as_str(), r.raw)),
+                Pinning::Dynamic => (
+                    Outcome::Unknown,
+                    format!(
+                        "{} reference `{}` is computed at run time and cannot be checked",
+                        r.kind.as_str(),
+                        r.raw
+                    ),
+                ),
             };
             any = true;
             out.at(cx.file, &r.site, outcome, msg);
         }
         if !any {
-            out.file(cx.file, Outcome::NotRelevant, "no third-party pipeline code referenced");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no third-party pipeline code referenced",
+            );
         }
     }
 }

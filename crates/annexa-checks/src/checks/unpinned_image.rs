@@ -46,18 +46,45 @@ impl Check for UnpinnedImage {
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         let mut any = false;
-        for r in cx.pipeline.all_externals().filter(|r| r.kind == ExternalKind::Image) {
+        for r in cx
+            .pipeline
+            .all_externals()
+            .filter(|r| r.kind == ExternalKind::Image)
+        {
             let (outcome, msg) = match r.pinning {
-                Pinning::Immutable | Pinning::Local => (Outcome::Pass, format!("image `{}` is pinned by digest", r.name)),
-                Pinning::Version => (Outcome::Fail, format!("image `{}` uses the tag `{}`, which can be re-pushed", r.name, r.reference.as_deref().unwrap_or_default())),
-                Pinning::Mutable => (Outcome::Fail, format!("image `{}` has no tag or digest, or uses `latest`", r.name)),
-                Pinning::Dynamic => (Outcome::Unknown, format!("image `{}` is chosen at run time and cannot be checked", r.raw)),
+                Pinning::Immutable | Pinning::Local => (
+                    Outcome::Pass,
+                    format!("image `{}` is pinned by digest", r.name),
+                ),
+                Pinning::Version => (
+                    Outcome::Fail,
+                    format!(
+                        "image `{}` uses the tag `{}`, which can be re-pushed",
+                        r.name,
+                        r.reference.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Pinning::Mutable => (
+                    Outcome::Fail,
+                    format!("image `{}` has no tag or digest, or uses `latest`", r.name),
+                ),
+                Pinning::Dynamic => (
+                    Outcome::Unknown,
+                    format!(
+                        "image `{}` is chosen at run time and cannot be checked",
+                        r.raw
+                    ),
+                ),
             };
             any = true;
             out.at(cx.file, &r.site, outcome, msg);
         }
         if !any {
-            out.file(cx.file, Outcome::NotRelevant, "no container images referenced");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no container images referenced",
+            );
         }
     }
 }

@@ -57,15 +57,27 @@ impl Check for UntrustedCheckout {
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         // The trigger that runs pull-request code with privileges is the one to name.
-        let mut privileged: Vec<_> = cx.pipeline.triggers.iter().filter(|t| t.event.privileged_untrusted()).collect();
-        privileged.sort_by_key(|t| !matches!(t.event, Event::PullRequestTarget | Event::WorkflowRun));
+        let mut privileged: Vec<_> = cx
+            .pipeline
+            .triggers
+            .iter()
+            .filter(|t| t.event.privileged_untrusted())
+            .collect();
+        privileged
+            .sort_by_key(|t| !matches!(t.event, Event::PullRequestTarget | Event::WorkflowRun));
         let Some(trigger) = privileged.first() else {
-            out.file(cx.file, Outcome::NotRelevant, "no privileged trigger an outsider can cause");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no privileged trigger an outsider can cause",
+            );
             return;
         };
         let mut any = false;
         for (job, step) in cx.pipeline.steps() {
-            let StepAction::Uses { target, inputs } = &step.action else { continue };
+            let StepAction::Uses { target, inputs } = &step.action else {
+                continue;
+            };
             if !target.name.eq_ignore_ascii_case("actions/checkout") {
                 continue;
             }
@@ -81,12 +93,24 @@ impl Check for UntrustedCheckout {
                         .push(crate::check::labelled(cx.file.location(&trigger.site), "privileged trigger"));
                 }
                 None => {
-                    out.at(cx.file, &step.site, Outcome::Pass, format!("job `{}` checks out the base repository, not the contributor's code", job.id));
+                    out.at(
+                        cx.file,
+                        &step.site,
+                        Outcome::Pass,
+                        format!(
+                            "job `{}` checks out the base repository, not the contributor's code",
+                            job.id
+                        ),
+                    );
                 }
             }
         }
         if !any {
-            out.file(cx.file, Outcome::NotRelevant, "privileged workflow without a checkout step");
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "privileged workflow without a checkout step",
+            );
         }
     }
 }

@@ -40,13 +40,20 @@ check! {
     }
 }
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "pwsh", "iex", "sudo"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl", "ruby", "node", "pwsh", "iex",
+    "sudo",
+];
 
 /// The offending fragment of one script line, if it pipes a download into an interpreter.
 pub(crate) fn piped_download(line: &str) -> Option<&str> {
     let l = line.trim();
     let fetches = |s: &str| {
-        s.split_whitespace().any(|w| matches!(w, "curl" | "wget" | "iwr" | "invoke-webrequest") || w.ends_with("/curl") || w.ends_with("/wget"))
+        s.split_whitespace().any(|w| {
+            matches!(w, "curl" | "wget" | "iwr" | "invoke-webrequest")
+                || w.ends_with("/curl")
+                || w.ends_with("/wget")
+        })
     };
     // `bash <(curl ...)` and `sh -c "$(curl ...)"`
     for marker in ["<(curl", "<(wget", "$(curl", "$(wget", "`curl", "`wget"] {
@@ -69,7 +76,11 @@ pub(crate) fn piped_download(line: &str) -> Option<&str> {
             continue;
         }
         if n > 0 && fetched {
-            let first = part.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            let first = part
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let first = first.rsplit('/').next().unwrap_or_default();
             if SHELLS.contains(&first) {
                 return Some(l);
@@ -91,17 +102,34 @@ impl Check for UnverifiedScriptExecution {
         let mut runs = 0;
         let mut failed = false;
         for (job, step) in cx.pipeline.steps() {
-            let StepAction::Run { script, site, .. } = &step.action else { continue };
+            let StepAction::Run { script, site, .. } = &step.action else {
+                continue;
+            };
             runs += 1;
             for line in script.lines() {
-                let Some(fragment) = piped_download(line) else { continue };
+                let Some(fragment) = piped_download(line) else {
+                    continue;
+                };
                 failed = true;
                 let span = site.span.and_then(|s| {
                     let hay = cx.source.get(s.start..s.end)?;
                     let i = hay.find(fragment)?;
-                    Some(Span { start: s.start + i, end: s.start + i + fragment.len() })
+                    Some(Span {
+                        start: s.start + i,
+                        end: s.start + i + fragment.len(),
+                    })
                 });
-                out.at_span(cx.file, site, span, Outcome::Fail, format!("step `{}` in job `{}` runs a downloaded script without verifying it", step.label(), job.id));
+                out.at_span(
+                    cx.file,
+                    site,
+                    span,
+                    Outcome::Fail,
+                    format!(
+                        "step `{}` in job `{}` runs a downloaded script without verifying it",
+                        step.label(),
+                        job.id
+                    ),
+                );
             }
         }
         match (runs, failed) {
@@ -109,7 +137,11 @@ impl Check for UnverifiedScriptExecution {
                 out.file(cx.file, Outcome::NotRelevant, "no scripts");
             }
             (n, false) => {
-                out.file(cx.file, Outcome::Pass, format!("none of the {n} scripts pipes a download into an interpreter"));
+                out.file(
+                    cx.file,
+                    Outcome::Pass,
+                    format!("none of the {n} scripts pipes a download into an interpreter"),
+                );
             }
             _ => {}
         }

@@ -47,31 +47,85 @@ impl Check for WorkflowsWithoutCodeowners {
 
     fn repository(&self, cx: &RepoCx<'_>, out: &mut Sink) {
         if cx.pipelines.is_empty() {
-            out.repo(cx, Outcome::NotRelevant, "no pipeline files in the repository", Vec::new());
+            out.repo(
+                cx,
+                Outcome::NotRelevant,
+                "no pipeline files in the repository",
+                Vec::new(),
+            );
             return;
         }
         let Some(co) = &cx.codeowners else {
-            out.repo(cx, Outcome::Fail, format!("no CODEOWNERS file, so none of the {} pipeline files has an owner", cx.pipelines.len()), Vec::new());
+            out.repo(
+                cx,
+                Outcome::Fail,
+                format!(
+                    "no CODEOWNERS file, so none of the {} pipeline files has an owner",
+                    cx.pipelines.len()
+                ),
+                Vec::new(),
+            );
             return;
         };
         for (file, p) in &cx.pipelines {
             let site = Site::default();
             match co.parsed.owner_of(&p.path) {
                 Some(rule) if !rule.owners.is_empty() => {
-                    let rule_site = Site { span: Some(Span { start: rule.start, end: rule.end }), ..Site::default() };
-                    let loc: Location = labelled(co.file.location(&rule_site), format!("owned by {}", rule.owners.join(" ")));
-                    out.at(file, &site, Outcome::Pass, format!("{} is owned by {} (CODEOWNERS line {})", p.path, rule.owners.join(" "), rule.line))
-                        .locations
-                        .push(loc);
+                    let rule_site = Site {
+                        span: Some(Span {
+                            start: rule.start,
+                            end: rule.end,
+                        }),
+                        ..Site::default()
+                    };
+                    let loc: Location = labelled(
+                        co.file.location(&rule_site),
+                        format!("owned by {}", rule.owners.join(" ")),
+                    );
+                    out.at(
+                        file,
+                        &site,
+                        Outcome::Pass,
+                        format!(
+                            "{} is owned by {} (CODEOWNERS line {})",
+                            p.path,
+                            rule.owners.join(" "),
+                            rule.line
+                        ),
+                    )
+                    .locations
+                    .push(loc);
                 }
                 Some(rule) => {
-                    let rule_site = Site { span: Some(Span { start: rule.start, end: rule.end }), ..Site::default() };
-                    out.at(file, &site, Outcome::Fail, format!("{} matches CODEOWNERS line {} with no owner", p.path, rule.line))
-                        .locations
-                        .push(labelled(co.file.location(&rule_site), "this rule removes the owner"));
+                    let rule_site = Site {
+                        span: Some(Span {
+                            start: rule.start,
+                            end: rule.end,
+                        }),
+                        ..Site::default()
+                    };
+                    out.at(
+                        file,
+                        &site,
+                        Outcome::Fail,
+                        format!(
+                            "{} matches CODEOWNERS line {} with no owner",
+                            p.path, rule.line
+                        ),
+                    )
+                    .locations
+                    .push(labelled(
+                        co.file.location(&rule_site),
+                        "this rule removes the owner",
+                    ));
                 }
                 None => {
-                    out.at(file, &site, Outcome::Fail, format!("{} has no owner in {}", p.path, co.file.path));
+                    out.at(
+                        file,
+                        &site,
+                        Outcome::Fail,
+                        format!("{} has no owner in {}", p.path, co.file.path),
+                    );
                 }
             }
         }

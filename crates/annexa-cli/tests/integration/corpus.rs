@@ -1,0 +1,157 @@
+//! Every real-world file under `../shared/corpus` that annexa has a parser for goes through the
+//! engine: no panic, every file either maps to the model or has a diagnostic naming what was
+//! not understood, and no examined pipeline ends in silence.
+
+use std::collections::BTreeMap;
+
+use annexa_engine::FileStatus;
+use annexa_model::status::Overall;
+
+use crate::{corpus, scan_paths};
+
+fn repos(platform: &str) -> Vec<std::path::PathBuf> {
+    let dir = corpus().join(platform);
+    assert!(
+        dir.is_dir(),
+        "corpus folder {} is missing (it must sit beside the repository)",
+        dir.display()
+    );
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn github_actions_corpus() {
+    let paths = repos("github-actions");
+    let (result, assessment) = scan_paths(&paths);
+    let mut status: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &result.files {
+        *status.entry(f.status.as_str()).or_default() += 1;
+        if f.status != FileStatus::Understood {
+            assert!(
+                result
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.repo == f.repo && d.path == f.path && !d.message.is_empty()),
+                "{}: {} without a diagnostic",
+                f.path,
+                f.status.as_str()
+            );
+        }
+        if f.status != FileStatus::Refused && f.kind != annexa_engine::FileKind::Codeowners {
+            let said = result
+                .observations
+                .iter()
+                .any(|o| match o.locations.first() {
+                    Some(annexa_model::Location::File(l)) => l.repo == f.repo && l.path == f.path,
+                    _ => false,
+                });
+            assert!(
+                said,
+                "{}: examined but no observation at all (silent)",
+                f.path
+            );
+        }
+    }
+    let on_disk = walk_count(&corpus().join("github-actions"), |p| {
+        annexa_engine::classify(p).is_some_and(|k| k != annexa_engine::FileKind::Codeowners)
+    });
+    assert_eq!(
+        result.files.len(),
+        on_disk,
+        "every workflow and action file in the corpus is accounted for"
+    );
+    assert_eq!(
+        assessment.count(Overall::Implemented),
+        0,
+        "files alone never make a control implemented"
+    );
+    eprintln!(
+        "github-actions corpus: {} repositories, {} files: {:?}; {} observations ({} fail, {} unknown); {} diagnostics",
+        paths.len(),
+        result.files.len(),
+        status,
+        result.observations.len(),
+        result
+            .observations
+            .iter()
+            .filter(|o| o.outcome == annexa_model::Outcome::Fail)
+            .count(),
+        result
+            .observations
+            .iter()
+            .filter(|o| o.outcome == annexa_model::Outcome::Unknown)
+            .count(),
+        result.diagnostics.len(),
+    );
+    // The corpus is real, maintained CI configuration: nearly all of it must be understood.
+    let understood = status.get("understood").copied().unwrap_or(0)
+        + status.get("partly-understood").copied().unwrap_or(0);
+    assert!(
+        understood * 100 >= result.files.len() * 95,
+        "only {understood} of {} files mapped: {status:?}",
+        result.files.len()
+    );
+}
+
+#[test]
+fn codeowners_in_repo_meta_corpus() {
+    let paths = repos("repo-meta");
+    let (result, _) = scan_paths(&paths);
+    let owners: Vec<_> = result
+        .files
+        .iter()
+        .filter(|f| f.kind == annexa_engine::FileKind::Codeowners)
+        .collect();
+    let on_disk = walk_count(&corpus().join("repo-meta"), |p| {
+        annexa_engine::classify(p) == Some(annexa_engine::FileKind::Codeowners)
+    });
+    assert_eq!(owners.len(), on_disk);
+    assert!(!owners.is_empty());
+    for f in owners {
+        assert_ne!(
+            f.status,
+            FileStatus::Refused,
+            "{}: {:?}",
+            f.path,
+            result.diagnostics
+        );
+    }
+}
+
+/// Files under `dir/<repo>/` whose repository-relative path satisfies `pred`.
+fn walk_count(dir: &std::path::Path, pred: impl Fn(&str) -> bool) -> usize {
+    let mut n = 0;
+    for repo in std::fs::read_dir(dir)
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+    {
+        let mut stack = vec![repo.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("dir").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p
+                        .strip_prefix(&repo)
+                        .expect("inside")
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    if pred(&rel) {
+                        n += 1;
+                    }
+                }
+            }
+        }
+    }
+    n
+}
