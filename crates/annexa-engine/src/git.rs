@@ -34,6 +34,11 @@ fn line(bytes: Vec<u8>) -> Option<String> {
 }
 
 pub(crate) fn inspect(root: &Path) -> Option<GitInfo> {
+    // Only a work tree's top level has `.git` (a folder, or a file for worktrees and
+    // submodules); anything else is a plain working tree and needs no git process.
+    if !root.join(".git").exists() {
+        return None;
+    }
     let top = line(git(root, &["rev-parse", "--show-toplevel"])?)?;
     let same = std::fs::canonicalize(&top).ok()? == std::fs::canonicalize(root).ok()?;
     if !same {

@@ -130,12 +130,11 @@ struct FileWork {
 /// a PATH does not exist or is not a folder.
 pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, ScanError> {
     let mut repositories = Vec::new();
-    let mut gits = Vec::new();
-    for p in paths {
-        if !p.is_dir() {
-            return Err(ScanError::NotADirectory(p.clone()));
-        }
-        let info = git::inspect(p);
+    if let Some(p) = paths.iter().find(|p| !p.is_dir()) {
+        return Err(ScanError::NotADirectory(p.clone()));
+    }
+    let gits: Vec<Option<git::GitInfo>> = paths.par_iter().map(|p| git::inspect(p)).collect();
+    for (p, info) in paths.iter().zip(&gits) {
         let folder = std::fs::canonicalize(p)
             .ok()
             .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -156,7 +155,6 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             branch: info.as_ref().and_then(|g| g.branch.clone()),
             dirty: info.as_ref().is_none_or(|g| g.dirty),
         });
-        gits.push(info);
     }
 
     let mut excluded = Vec::new();

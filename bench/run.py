@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of annexa and its peers on the same corpus files, in one run.
+
+Run by hand (not by `cargo test`): `bench/run.sh` creates the venv with the peers and calls
+this script. Each tool runs REPEAT times; the table shows the median wall time, peak RSS (of
+the tool's own process tree, from wait4), files/s, checks run, findings, and the ratio of each
+tool's median to annexa's. The machine is shared and noisy: only medians are compared.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+VENV = ROOT / "bench" / ".venv" / "bin"
+ANNEXA = ROOT / "target" / "release" / "annexa"
+FLOOR = ROOT / "target" / "release" / "examples" / "yaml_floor"
+REPEAT = int(os.environ.get("REPEAT", "5"))
+
+
+def run(cmd, cwd=None):
+    """Run cmd; return (wall seconds, peak RSS in MiB, exit code, stdout bytes)."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        data = out.read()
+    return wall, usage.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status), data
+
+
+def measure(name, cmd, files, checks, count_findings, cwd=None):
+    walls, rss, last = [], [], None
+    for _ in range(REPEAT):
+        wall, peak, code, data = run(cmd, cwd)
+        walls.append(wall)
+        rss.append(peak)
+        last = (code, data)
+    findings = count_findings(last[1]) if count_findings else None
+    return {
+        "tool": name,
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "peak_rss_mib": max(rss),
+        "files": files,
+        "files_per_s": files / statistics.median(walls),
+        "checks": checks,
+        "findings": findings,
+        "exit": last[0],
+    }
+
+
+def workflow_files(repo):
+    wf = repo / ".github" / "workflows"
+    return sorted(p for p in wf.glob("*") if p.suffix in (".yml", ".yaml") and p.is_file()) if wf.is_dir() else []
+
+
+def action_files(repo):
+    return sorted(p for p in repo.rglob("action.y*ml") if p.name in ("action.yml", "action.yaml"))
+
+
+def main():
+    gha = CORPUS / "github-actions"
+    repos = sorted(p for p in gha.iterdir() if p.is_dir())
+    wfs = [f for r in repos for f in workflow_files(r)]
+    acts = [f for r in repos for f in action_files(r)]
+    all_files = wfs + acts
+    results = []
+
+    annexa_checks = len(json.loads(subprocess.check_output([str(ANNEXA), "checks", "--format", "json"])))
+
+    def annexa_findings(data):
+        return len(json.loads(data)["findings"])
+
+    results.append(measure("annexa", [str(ANNEXA), "scan", *map(str, repos), "--format", "json"], len(all_files), annexa_checks, annexa_findings))
+
+    with tempfile.NamedTemporaryFile("w", delete=False) as lst:
+        lst.write("\n".join(map(str, all_files)))
+    results.append(measure("yaml parse floor", [str(FLOOR), "@" + lst.name], len(all_files), 0, None))
+
+    # zizmor aborts its whole run on a file it cannot load: find those repositories first,
+    # then time one run over the others and count the aborts.
+    zizmor = str(VENV / "zizmor")
+    aborted = []
+    for r in repos:
+        _, _, code, _ = run([zizmor, "--offline", "--no-progress", "--format", "json", str(r)])
+        if code not in (0, 10, 11, 12, 13, 14):
+            aborted.append(r)
+    ok_repos = [r for r in repos if r not in aborted]
+    ok_files = sum(len(workflow_files(r)) + len(action_files(r)) for r in ok_repos)
+    audits = subprocess.run([zizmor, "--help"], capture_output=True, text=True).stdout
+    zizmor_audits = int(os.environ.get("ZIZMOR_AUDITS", "0")) or None
+
+    def zizmor_findings(data):
+        try:
+            return len(json.loads(data))
+        except ValueError:
+            return None
+
+    z = measure("zizmor --offline", [zizmor, "--offline", "--no-progress", "--format", "json", *map(str, ok_repos)], ok_files, zizmor_audits, zizmor_findings)
+    z["note"] = f"{len(aborted)} of {len(repos)} repositories abort zizmor's run and are left out"
+    results.append(z)
+
+    def actionlint_findings(data):
+        try:
+            return len(json.loads(data))
+        except ValueError:
+            return None
+
+    results.append(measure("actionlint", [str(VENV / "actionlint"), "-format", "{{json .}}", *map(str, wfs)], len(wfs), None, actionlint_findings))
+
+    def checkov_findings(data):
+        try:
+            d = json.loads(data)
+        except ValueError:
+            return None
+        reports = d if isinstance(d, list) else [d]
+        return sum(len(r.get("results", {}).get("failed_checks", [])) for r in reports)
+
+    ck = measure("checkov github_actions", [str(VENV / "checkov"), "-d", str(gha), "--framework", "github_actions", "-o", "json", "--quiet", "--skip-download"], len(wfs), None, checkov_findings)
+    results.append(ck)
+
+    base = results[0]["median_s"]
+    print(f"corpus: {len(repos)} repositories, {len(wfs)} workflows, {len(acts)} action files; {REPEAT} runs each\n")
+    print(f"{'tool':<24} {'median s':>9} {'min s':>8} {'peak MiB':>9} {'files/s':>9} {'checks':>7} {'findings':>9} {'x annexa':>9}")
+    for r in results:
+        print(
+            f"{r['tool']:<24} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r['peak_rss_mib']:>9.1f} {r['files_per_s']:>9.0f} "
+            f"{str(r['checks'] or '-'):>7} {str(r['findings'] if r['findings'] is not None else '-'):>9} {r['median_s'] / base:>9.2f}"
+        )
+    for r in results:
+        if r.get("note"):
+            print(f"note: {r['tool']}: {r['note']}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    del audits
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
