@@ -69,6 +69,23 @@ pub struct SourceFile {
     pub sha256: Option<String>,
     /// The text, for snippets and line numbers; `None` for refused files.
     pub text: Option<Arc<str>>,
+    /// Byte offset of the start of every line of `text`.
+    pub line_starts: Arc<[usize]>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> Option<(usize, usize)> {
+        let text = self.text.as_deref()?;
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Some((line, col))
+    }
 }
 
 /// A file configuration excluded from the scan: never hidden, always reported.
@@ -92,8 +109,12 @@ pub struct ScanResult {
 }
 
 impl ScanResult {
+    /// The file read at `path` of repository `repo` (files are sorted by repository and path).
     pub fn file(&self, repo: u32, path: &str) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.repo == repo && f.path == path)
+        self.files
+            .binary_search_by(|f| (f.repo, f.path.as_str()).cmp(&(repo, path)))
+            .ok()
+            .map(|i| &self.files[i])
     }
 }
 
@@ -273,7 +294,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     observations.extend(repo_obs.into_iter().flatten());
 
     // One total order, whatever the scheduling was.
-    observations.sort_by(|a, b| {
+    observations.par_sort_unstable_by(|a, b| {
         let ra = first_repo(a);
         let rb = first_repo(b);
         (ra, &a.subject, a.check, a.outcome, &a.message, &a.locations).cmp(&(
@@ -422,6 +443,7 @@ fn process(
             provenance: info.provenance,
             sha256: None,
             text: None,
+            line_starts: Arc::from([0usize].as_slice()),
         },
         info,
         pipeline: None,
@@ -452,6 +474,9 @@ fn process(
             .map(|b| format!("{b:02x}"))
             .collect(),
     );
+    work.file.line_starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     work.file.text = Some(text.clone());
     match c.kind {
         FileKind::Codeowners => {

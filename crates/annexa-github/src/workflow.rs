@@ -78,8 +78,9 @@ fn not_understood(msg: impl Into<String>) -> Refusal {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, yaml_serde::Error> {
-    yaml_serde::from_value(v.clone())
+/// Deserialize a typed model from a subtree, without copying it.
+fn typed<'v, T: serde::Deserialize<'v>>(v: &'v Value) -> Result<T, yaml_serde::Error> {
+    T::deserialize(v)
 }
 
 /// Map a workflow file.
@@ -857,38 +858,61 @@ fn environment_typed(cx: &Cx<'_>, e: &ghjob::DeploymentEnvironment, route: Route
     }
 }
 
-/// Every `secrets.X` referenced in any string under `v`, with the route of the string.
+/// Every `secrets.X` referenced in any string under `v`, with the route of the string. Routes
+/// are built only for strings that reference a secret.
 fn collect_secrets(cx: &Cx<'_>, v: &Value, route: &Route) -> Vec<SecretRef> {
-    let mut out: Vec<SecretRef> = Vec::new();
-    let mut stack: Vec<(&Value, Route)> = vec![(v, route.clone())];
-    while let Some((v, r)) = stack.pop() {
+    fn walk<'v>(
+        cx: &Cx<'_>,
+        v: &'v Value,
+        base: &Route,
+        path: &mut Vec<RouteSegRef<'v>>,
+        out: &mut Vec<SecretRef>,
+    ) {
         match v {
             Value::String(s) if s.contains("secrets") => {
                 for name in secret_names(s) {
                     if !out.iter().any(|x| x.name == name) {
+                        let mut r = base.clone();
+                        for seg in path.iter() {
+                            r = match seg {
+                                RouteSegRef::Key(k) => r.key(*k),
+                                RouteSegRef::Index(i) => r.index(*i),
+                            };
+                        }
                         out.push(SecretRef {
                             name,
-                            site: cx.site(r.clone()),
+                            site: cx.site(r),
                         });
                     }
                 }
             }
             Value::Sequence(seq) => {
-                stack.extend(seq.iter().enumerate().rev().map(|(i, x)| (x, r.index(i))))
+                for (i, x) in seq.iter().enumerate() {
+                    path.push(RouteSegRef::Index(i));
+                    walk(cx, x, base, path, out);
+                    path.pop();
+                }
             }
             Value::Mapping(m) => {
-                let mut entries: Vec<(&Value, Route)> = m
-                    .iter()
-                    .filter_map(|(k, x)| k.as_str().map(|k| (x, r.key(k))))
-                    .collect();
-                entries.reverse();
-                stack.extend(entries);
+                for (k, x) in m {
+                    let Some(k) = k.as_str() else { continue };
+                    path.push(RouteSegRef::Key(k));
+                    walk(cx, x, base, path, out);
+                    path.pop();
+                }
             }
-            Value::Tagged(t) => stack.push((&t.value, r)),
+            Value::Tagged(t) => walk(cx, &t.value, base, path, out),
             _ => {}
         }
     }
+    let mut out = Vec::new();
+    walk(cx, v, route, &mut Vec::new(), &mut out);
     out
+}
+
+enum RouteSegRef<'v> {
+    Key(&'v str),
+    Index(usize),
 }
 
 #[cfg(test)]

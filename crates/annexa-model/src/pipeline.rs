@@ -581,31 +581,53 @@ pub fn classify_uses(name: &str) -> Vec<SecurityTool> {
         .collect()
 }
 
-/// Security tooling a script runs. Matches whole words (`cargo deny` counts as `cargo-deny`).
+/// Security tooling a script runs. Matches whole words, ignoring case (`cargo deny` counts as
+/// `cargo-deny`), in one pass over the script.
 pub fn classify_script(script: &str) -> Vec<SecurityTool> {
-    let lower = script
-        .to_ascii_lowercase()
-        .replace("cargo audit", "cargo-audit")
-        .replace("cargo deny", "cargo-deny");
+    static MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            let patterns = KNOWN_COMMANDS
+                .iter()
+                .map(|(cmd, ..)| *cmd)
+                .chain(["cargo audit", "cargo deny"]);
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(patterns)
+                .expect("static patterns compile")
+        });
+    let boundary = |c: Option<u8>| {
+        c.is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/')))
+    };
+    let bytes = script.as_bytes();
     let mut found: Vec<SecurityTool> = Vec::new();
-    for &(cmd, category, name) in KNOWN_COMMANDS {
-        if contains_word(&lower, cmd) && !found.iter().any(|t| t.name == name) {
+    for m in MATCHER.find_overlapping_iter(script) {
+        if !boundary(m.start().checked_sub(1).map(|i| bytes[i]))
+            || !boundary(bytes.get(m.end()).copied())
+        {
+            continue;
+        }
+        // The two spellings with a space map onto their hyphenated commands.
+        let idx = match m.pattern().as_usize() {
+            i if i == KNOWN_COMMANDS.len() => KNOWN_COMMANDS
+                .iter()
+                .position(|c| c.0 == "cargo-audit")
+                .unwrap_or(i),
+            i if i == KNOWN_COMMANDS.len() + 1 => KNOWN_COMMANDS
+                .iter()
+                .position(|c| c.0 == "cargo-deny")
+                .unwrap_or(i),
+            i => i,
+        };
+        let Some(&(_, category, name)) = KNOWN_COMMANDS.get(idx) else {
+            continue;
+        };
+        if !found.iter().any(|t| t.name == name) {
             found.push(SecurityTool { category, name });
         }
     }
+    // Report in the table's order, whatever order the script mentions them in.
+    found.sort_by_key(|t| KNOWN_COMMANDS.iter().position(|c| c.2 == t.name));
     found
-}
-
-fn contains_word(haystack: &str, word: &str) -> bool {
-    let boundary = |c: Option<char>| {
-        c.is_none_or(|c| {
-            !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/')
-        })
-    };
-    haystack.match_indices(word).any(|(i, _)| {
-        boundary(haystack[..i].chars().next_back())
-            && boundary(haystack[i + word.len()..].chars().next())
-    })
 }
 
 #[cfg(test)]

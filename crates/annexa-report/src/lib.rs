@@ -42,12 +42,10 @@ pub fn resolve<'a>(scan: &'a ScanResult, loc: &'a Location) -> Option<Resolved<'
     } else {
         format!("{}/{}", repo.display, f.path)
     };
-    let text = scan.file(f.repo, &f.path).and_then(|s| s.text.as_deref());
-    let (start, end) = match (text, f.span) {
-        (Some(t), Some(s)) => (
-            Some(annexa_source::line_col(t, s.start)),
-            Some(annexa_source::line_col(t, s.end)),
-        ),
+    let file = scan.file(f.repo, &f.path);
+    let text = file.and_then(|s| s.text.as_deref());
+    let (start, end) = match (file, f.span) {
+        (Some(file), Some(s)) => (file.line_col(s.start), file.line_col(s.end)),
         _ => (None, None),
     };
     Some(Resolved {

@@ -2,7 +2,8 @@
 //!
 //! Every file passes the same gate before any parser sees it: a size cap (never reading past
 //! it), a binary check, UTF-8 validation and — for YAML — a nesting-depth check, because the
-//! tree-sitter grammar behind the span layer aborts the whole process on very deep nesting.
+//! parsers behind it keep state per nesting level (tree-sitter-yaml, used before, aborted the
+//! process on ~256-deep nesting).
 //! Failures come back as a [`Refusal`] that names what is wrong; nothing here panics on input.
 //!
 //! Architecture invariant: this crate reads files and parses text; it never judges them.
@@ -10,6 +11,9 @@
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
+
+mod spans;
+pub use spans::{LoadError, SpanTree};
 
 use annexa_model::{DiagnosticKind, Route, RouteSeg, Span};
 
@@ -175,11 +179,11 @@ pub fn nesting_depth(text: &str) -> usize {
 }
 
 /// A YAML file that passed the gate: its text, its value tree, and (when the span layer
-/// accepted it) a document for turning routes into byte spans.
+/// accepted it) a tree for turning routes into byte spans.
 pub struct YamlFile {
     pub text: Arc<str>,
     pub value: yaml_serde::Value,
-    spans: Option<yamlpath::Document>,
+    spans: Option<SpanTree>,
 }
 
 impl YamlFile {
@@ -196,24 +200,39 @@ impl YamlFile {
                 ),
             ));
         }
-        let mut value: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
-            let msg = e.to_string();
-            let kind = if msg.contains("recursion limit") {
-                DiagnosticKind::TooDeep
-            } else {
-                DiagnosticKind::Syntax
-            };
-            Refusal::new(kind, format!("invalid YAML: {msg}"))
-        })?;
+        let (mut value, spans) = match spans::load(&text) {
+            Ok((value, tree)) => (value, Some(tree)),
+            // The span parser is stricter than libyaml about some indentation that GitHub
+            // accepts; the reference loader then gives the value, without byte spans.
+            Err(LoadError::Syntax(e)) => match yaml_serde::from_str::<yaml_serde::Value>(&text) {
+                Ok(v) => (v, None),
+                Err(_) => {
+                    return Err(Refusal::new(
+                        DiagnosticKind::Syntax,
+                        format!("invalid YAML: {e}"),
+                    ));
+                }
+            },
+            Err(e) => {
+                let at = match &e {
+                    LoadError::DuplicateKey(_, span) => {
+                        let (l, c) = line_col(&text, span.start);
+                        format!(" at line {l} column {c}")
+                    }
+                    _ => String::new(),
+                };
+                return Err(Refusal::new(
+                    DiagnosticKind::Syntax,
+                    format!("invalid YAML: {e}{at}"),
+                ));
+            }
+        };
         value.apply_merge().map_err(|e| {
             Refusal::new(
                 DiagnosticKind::Syntax,
                 format!("invalid YAML merge key: {e}"),
             )
         })?;
-        // The span layer is best-effort: a file yaml_serde accepts but tree-sitter does not
-        // still gets checked, with routes but no byte spans.
-        let spans = yamlpath::Document::new(text.to_string()).ok();
         Ok(YamlFile { text, value, spans })
     }
 
@@ -224,33 +243,18 @@ impl YamlFile {
 
     /// The span of the value at `route` (`jobs.build.steps[2].uses` → the `uses` value).
     pub fn span(&self, route: &Route) -> Option<Span> {
-        let doc = self.spans.as_ref()?;
-        let r = to_yamlpath(route);
-        let feature = if route.is_root() {
-            doc.top_feature().ok()?
-        } else {
-            doc.query_exact(&r)
-                .ok()
-                .flatten()
-                .or_else(|| doc.query_pretty(&r).ok())?
-        };
-        Some(Span {
-            start: feature.location.byte_span.0,
-            end: feature.location.byte_span.1,
-        })
+        self.spans.as_ref()?.span(route)
     }
 
     /// The span of the key at `route` (`jobs.build` → `build`), for elements whose value is a
-    /// long block: pointing at the key keeps diagnostics to one line.
+    /// long block: pointing at the key keeps diagnostics to one line. A sequence entry has no
+    /// key: its first line is used.
     pub fn key_span(&self, route: &Route) -> Option<Span> {
-        let doc = self.spans.as_ref()?;
-        if route.is_root() {
-            return self.span(route);
-        }
+        let tree = self.spans.as_ref()?;
         match route.0.last() {
-            Some(RouteSeg::Index(_)) => {
-                // A sequence entry has no key: use its first line.
-                let s = self.span(route)?;
+            Some(RouteSeg::Key(_)) => tree.key_span(route),
+            _ => {
+                let s = tree.span(route)?;
                 let end = self.text[s.start..s.end]
                     .find('\n')
                     .map_or(s.end, |n| s.start + n);
@@ -259,27 +263,8 @@ impl YamlFile {
                     end,
                 })
             }
-            _ => {
-                let f = doc.query_key_only(&to_yamlpath(route)).ok()?;
-                Some(Span {
-                    start: f.location.byte_span.0,
-                    end: f.location.byte_span.1,
-                })
-            }
         }
     }
-}
-
-fn to_yamlpath(route: &Route) -> yamlpath::Route<'_> {
-    let comps: Vec<yamlpath::Component<'_>> = route
-        .0
-        .iter()
-        .map(|seg| match seg {
-            RouteSeg::Key(k) => yamlpath::Component::Key(k.as_str().into()),
-            RouteSeg::Index(i) => yamlpath::Component::Index(*i),
-        })
-        .collect();
-    yamlpath::Route::from(comps)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -357,18 +342,44 @@ mod tests {
 
     #[test]
     fn spans() {
-        let f = parse("on: push\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n")
-            .unwrap();
-        let route = Route::root()
-            .key("jobs")
-            .key("build")
-            .key("steps")
-            .index(0)
-            .key("uses");
-        let s = f.span(&route).unwrap();
-        assert_eq!(&f.text[s.start..s.end], "actions/checkout@v4");
-        let k = f.key_span(&Route::root().key("jobs").key("build")).unwrap();
-        assert_eq!(&f.text[k.start..k.end], "build");
+        let f = parse("on: push\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n        with: {a: 1, b: [x, \"y\"]}\n      - run: |\n          echo hi\n\n  # trailing comment\n  test: {}\n").unwrap();
+        let text = |s: Span| f.text[s.start..s.end].to_owned();
+        let steps = Route::root().key("jobs").key("build").key("steps");
+        let uses = steps.index(0).key("uses");
+        let s = f.span(&uses).unwrap();
+        assert_eq!(text(s), "actions/checkout@v4");
         assert_eq!(line_col(&f.text, s.start), (5, 15));
+        assert_eq!(
+            text(f.key_span(&Route::root().key("jobs").key("build")).unwrap()),
+            "build"
+        );
+        assert_eq!(
+            text(f.span(&steps.index(0).key("with").key("b")).unwrap()),
+            "[x, \"y\"]"
+        );
+        assert_eq!(
+            text(
+                f.span(&steps.index(0).key("with").key("b").index(1))
+                    .unwrap()
+            ),
+            "\"y\""
+        );
+        assert_eq!(text(f.key_span(&steps.index(1)).unwrap()), "run: |");
+        assert!(text(f.span(&steps.index(1).key("run")).unwrap()).contains("echo hi"));
+        assert_eq!(
+            text(f.span(&Route::root().key("jobs").key("build")).unwrap())
+                .lines()
+                .last(),
+            Some("          echo hi")
+        );
+        assert_eq!(
+            text(f.span(&Route::root().key("jobs").key("test")).unwrap()),
+            "{}"
+        );
+        assert!(f.span(&steps.index(7)).is_none());
+        // Non-ASCII text: offsets are bytes, not characters.
+        let g = parse("name: \"h\u{e9}llo w\u{f6}rld\"\non: push\n").unwrap();
+        let s = g.span(&Route::root().key("on")).unwrap();
+        assert_eq!(&g.text[s.start..s.end], "push");
     }
 }

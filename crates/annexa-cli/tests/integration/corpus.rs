@@ -155,3 +155,52 @@ fn walk_count(dir: &std::path::Path, pred: impl Fn(&str) -> bool) -> usize {
     }
     n
 }
+
+/// The loader builds values in one pass with its span tree; it must agree with `yaml_serde`
+/// (the reference loader) on every YAML file of the corpus, all platforms.
+#[test]
+fn loader_agrees_with_yaml_serde_on_the_whole_corpus() {
+    let mut files = Vec::new();
+    let mut stack = vec![corpus()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let (mut same, mut both_refuse) = (0, 0);
+    let mut disagree = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let theirs = yaml_serde::from_str::<yaml_serde::Value>(&text)
+            .and_then(|mut v| v.apply_merge().map(|_| v));
+        let ours = annexa_source::YamlFile::parse(
+            std::sync::Arc::from(text.as_str()),
+            &annexa_source::Limits::default(),
+        );
+        match (ours, theirs) {
+            (Ok(o), Ok(t)) if o.value == t => same += 1,
+            (Err(_), Err(_)) => both_refuse += 1,
+            (o, t) => disagree.push(format!(
+                "{}: ours {:?} / yaml_serde {:?}",
+                f.display(),
+                o.map(|_| "value").map_err(|e| e.message),
+                t.map(|_| "value").map_err(|e| e.to_string())
+            )),
+        }
+    }
+    eprintln!(
+        "loader vs yaml_serde over {} corpus YAML files: {same} identical, {both_refuse} refused by both, {} differ",
+        files.len(),
+        disagree.len()
+    );
+    assert!(files.len() > 1500, "corpus YAML files: {}", files.len());
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
