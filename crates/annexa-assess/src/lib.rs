@@ -238,6 +238,7 @@ mod tests {
             message: String::new(),
             locations: Vec::new(),
             provenance: Provenance::WorkingTree,
+            suppression: None,
         }
     }
 

@@ -115,6 +115,7 @@ impl Sink {
             message,
             locations,
             provenance,
+            suppression: None,
         });
         self.observations.last_mut().expect("just pushed")
     }

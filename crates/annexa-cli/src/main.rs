@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use annexa_config::Settings;
 use annexa_engine::{ScanOptions, ScanResult};
-use annexa_model::{CheckId, ControlId, Outcome, Severity};
+use annexa_model::{CheckId, ControlId, Severity};
 use annexa_report::ReportInput;
 
 #[derive(Parser)]
@@ -79,12 +79,29 @@ struct ScanArgs {
     /// Also exit 1 when a file could not be read or parsed.
     #[arg(long)]
     strict: bool,
+    /// Report and gate only these checks (comma-separated ids); all still run and count for
+    /// control status.
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not report or gate these checks (comma-separated ids); they still run and count for
+    /// control status.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Findings in this baseline file are reported as baselined and not gated.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Write the current open findings to FILE as a baseline.
+    #[arg(long)]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Terminal,
     Json,
+    Sarif,
+    Markdown,
+    Junit,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -229,8 +246,17 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => settings.fail_on,
     };
     let as_of = as_of(args.common.as_of.as_deref())?;
-    let result = run_scan(&args.paths, settings)?;
+    let policy = policy(&args, &settings)?;
+    let mut result = run_scan(&args.paths, settings)?;
+    // The assessment sees every observation: suppression never changes control status.
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
+    annexa_engine::apply_policy(&mut result, &policy);
+    if let Some(path) = &args.write_baseline {
+        emit(
+            &Some(path.clone()),
+            &annexa_engine::Baseline::of(&result).to_json(),
+        )?;
+    }
     let input = ReportInput {
         scan: &result,
         assessment: &assessment,
@@ -240,6 +266,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let text = match args.common.format {
         Format::Terminal => annexa_report::terminal::render(&input, color_for(&args.common.output)),
         Format::Json => annexa_report::json::render(&input),
+        Format::Sarif => annexa_report::sarif::render(&input),
+        Format::Markdown => annexa_report::markdown::render(&input),
+        Format::Junit => annexa_report::junit::render(&input),
     };
     emit(&args.common.output, &text)?;
     drop(text);
@@ -248,7 +277,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         result
             .observations
             .iter()
-            .filter(|o| o.outcome == Outcome::Fail && o.severity >= s)
+            .filter(|o| o.is_open_finding() && o.severity >= s)
             .count()
     });
     let unreadable = result
@@ -270,6 +299,41 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The process ends here: freeing every observation one by one only costs time.
     std::mem::forget(result);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What is reported and gated: configuration first, the command line on top.
+fn policy(args: &ScanArgs, settings: &Settings) -> anyhow::Result<annexa_engine::Policy> {
+    let checks = |ids: &[String], flag: &str| -> anyhow::Result<Vec<CheckId>> {
+        ids.iter()
+            .map(|s| {
+                CheckId::parse(s.trim()).ok_or_else(|| {
+                    usage(format!(
+                        "{flag} `{s}` is not a check id; `annexa checks` lists them"
+                    ))
+                })
+            })
+            .collect()
+    };
+    let mut policy = annexa_engine::Policy {
+        select: if args.select.is_empty() {
+            settings.select.clone()
+        } else {
+            Some(checks(&args.select, "--select")?)
+        },
+        ignore: settings.ignore.clone(),
+        severity: settings.severity.clone(),
+        baseline: None,
+    };
+    policy.ignore.extend(checks(&args.ignore, "--ignore")?);
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("{}: cannot read the baseline: {e}", path.display())))?;
+        policy.baseline = Some(
+            annexa_engine::Baseline::parse(&text)
+                .map_err(|e| usage(format!("{}: {e}", path.display())))?,
+        );
+    }
+    Ok(policy)
 }
 
 fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
@@ -295,6 +359,12 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
         (None, Format::Json) => annexa_report::catalogue::controls_json(&assessment),
         (Some(c), Format::Terminal) => annexa_report::catalogue::control_detail(&input, c),
         (Some(c), Format::Json) => annexa_report::catalogue::control_detail_json(&input, c),
+        (_, other) => {
+            return Err(usage(format!(
+                "`annexa controls` writes terminal or json, not {}",
+                format_name(other)
+            )));
+        }
     };
     emit(&common.output, &text)?;
     Ok(ExitCode::SUCCESS)
@@ -307,6 +377,12 @@ fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
         None => match format {
             Format::Terminal => annexa_report::catalogue::checks_table(&metas),
             Format::Json => annexa_report::catalogue::checks_json(&metas),
+            other => {
+                return Err(usage(format!(
+                    "`annexa checks` writes terminal or json, not {}",
+                    format_name(other)
+                )));
+            }
         },
         Some(s) => {
             let Some(check) = CheckId::parse(&s).and_then(annexa_checks::by_id) else {
@@ -317,9 +393,25 @@ fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
             match format {
                 Format::Terminal => annexa_report::catalogue::check_page(check.meta()),
                 Format::Json => annexa_report::catalogue::check_json(check.meta()),
+                other => {
+                    return Err(usage(format!(
+                        "`annexa checks` writes terminal or json, not {}",
+                        format_name(other)
+                    )));
+                }
             }
         }
     };
     emit(&None, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Terminal => "terminal",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Markdown => "markdown",
+        Format::Junit => "junit",
+    }
 }

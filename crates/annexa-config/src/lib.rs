@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use annexa_model::Severity;
+use annexa_model::{CheckId, Severity};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
@@ -34,6 +34,18 @@ pub enum ConfigError {
 struct RawConfig {
     #[serde(default)]
     scan: RawScan,
+    #[serde(default)]
+    checks: RawChecks,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawChecks {
+    select: Option<Vec<toml::Spanned<String>>>,
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    severity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +70,12 @@ pub struct Settings {
     exclude_set: GlobSet,
     pub max_file_bytes: Option<u64>,
     pub max_depth: Option<usize>,
+    /// Only these checks are reported and gated (all run; the assessment sees them all).
+    pub select: Option<Vec<CheckId>>,
+    /// These checks are not reported or gated (they still run and count for control status).
+    pub ignore: Vec<CheckId>,
+    /// Severity overrides for reporting and gating.
+    pub severity: Vec<(CheckId, Severity)>,
 }
 
 impl Settings {
@@ -136,7 +154,45 @@ impl Settings {
         {
             return Err(at(Some(d.span()), "`max-depth` must be between 1 and 200 (the YAML span layer cannot go deeper safely)".into()));
         }
+        let check = |s: &toml::Spanned<String>| {
+            CheckId::parse(s.get_ref()).ok_or_else(|| {
+                at(
+                    Some(s.span()),
+                    format!(
+                        "unknown check id `{}` (`annexa checks` lists them)",
+                        s.get_ref()
+                    ),
+                )
+            })
+        };
+        let select = match &raw.checks.select {
+            Some(v) => Some(v.iter().map(check).collect::<Result<Vec<_>, _>>()?),
+            None => None,
+        };
+        let ignore = raw
+            .checks
+            .ignore
+            .iter()
+            .map(check)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut severity = Vec::new();
+        for (k, v) in &raw.checks.severity {
+            let id = check(k)?;
+            let sev = Severity::parse(v.get_ref()).ok_or_else(|| {
+                at(
+                    Some(v.span()),
+                    format!(
+                        "severity must be one of info, low, medium, high, critical; found `{}`",
+                        v.get_ref()
+                    ),
+                )
+            })?;
+            severity.push((id, sev));
+        }
         Ok(Settings {
+            select,
+            ignore,
+            severity,
             path: Some(path.to_owned()),
             fail_on,
             exclude,

@@ -10,9 +10,13 @@
 
 mod discover;
 mod git;
+mod policy;
 mod scan;
 
 pub use discover::{FileKind, classify};
+pub use policy::{
+    BASELINE_SCHEMA, Baseline, BaselineEntry, Policy, apply as apply_policy, parse_ignore,
+};
 pub use scan::{
     Excluded, FileStatus, Repository, ScanOptions, ScanResult, SourceFile, fingerprint, scan,
 };

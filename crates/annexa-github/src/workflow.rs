@@ -71,6 +71,29 @@ impl Cx<'_> {
     }
 }
 
+/// The route of the `i`-th step: named by its `id`, else its `name`, else what it `uses`
+/// (without the version, which changes on every upgrade), so the subject key survives steps
+/// inserted before it; anonymous `run` steps keep their index.
+fn step_route(base: &Route, i: usize, raw: Option<&Value>) -> Route {
+    let steps = base.key("steps");
+    let field = |k: &str| {
+        raw.and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+    };
+    if let Some(v) = field("id") {
+        return steps.named(i, "id", v);
+    }
+    if let Some(v) = field("name") {
+        return steps.named(i, "name", v);
+    }
+    if let Some(v) = field("uses") {
+        let target = v.split('@').next().unwrap_or(v).trim();
+        return steps.named(i, "uses", target);
+    }
+    steps.index(i)
+}
+
 fn not_understood(msg: impl Into<String>) -> Refusal {
     Refusal {
         kind: DiagnosticKind::NotUnderstood,
@@ -166,8 +189,8 @@ pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
         Ok(ghaction::Runs::Composite(c)) => {
             let steps_v = runs.get("steps").and_then(Value::as_sequence);
             for (i, s) in c.steps.into_iter().enumerate() {
-                let route = runs_route.key("steps").index(i);
                 let raw = steps_v.and_then(|seq| seq.get(i));
+                let route = step_route(&runs_route, i, raw);
                 job.steps.push(step_from_parts(
                     &mut cx,
                     i,
@@ -192,7 +215,7 @@ pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
             );
             if let Some(Value::Sequence(seq)) = runs.get("steps") {
                 for (i, v) in seq.iter().enumerate() {
-                    let route = runs_route.key("steps").index(i);
+                    let route = step_route(&runs_route, i, Some(v));
                     let s = lenient_step(&mut cx, i, route, v);
                     job.steps.push(s);
                 }
@@ -392,7 +415,7 @@ fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {
                 job.steps.push(step_from_parts(
                     cx,
                     i,
-                    route.key("steps").index(i),
+                    step_route(&route, i, raw),
                     workflow_step_parts(s),
                     raw,
                 ));
@@ -486,7 +509,7 @@ fn lenient_job(cx: &mut Cx<'_>, job: &mut Job, v: &Value, route: &Route) {
     }
     if let Some(Value::Sequence(seq)) = v.get("steps") {
         for (i, s) in seq.iter().enumerate() {
-            let r = route.key("steps").index(i);
+            let r = step_route(route, i, Some(s));
             let step = match typed::<ghjob::Step>(s) {
                 Ok(t) => step_from_parts(cx, i, r, workflow_step_parts(t), Some(s)),
                 Err(_) => lenient_step(cx, i, r, s),

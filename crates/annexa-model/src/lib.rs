@@ -16,5 +16,5 @@ pub use controls::{AttestationKind, Control, ControlId, Population};
 pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use observation::{
     FileLocation, Location, Observation, Outcome, Provenance, RepoIdentity, Route, RouteSeg, Span,
-    SubjectKey,
+    SubjectKey, Suppression,
 };

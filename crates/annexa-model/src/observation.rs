@@ -67,6 +67,14 @@ pub struct Span {
 pub enum RouteSeg {
     Key(String),
     Index(usize),
+    /// A sequence item that has a stable name (a step's `id`, `name` or `uses`): located by
+    /// its index, identified by the name, so inserting an item before it does not change the
+    /// subject key.
+    Named {
+        index: usize,
+        field: String,
+        value: String,
+    },
 }
 
 /// A semantic route into a structured document, e.g. `jobs.build.steps[3].uses`. Routes name
@@ -91,6 +99,16 @@ impl Route {
         Route(r)
     }
 
+    pub fn named(&self, index: usize, field: &str, value: impl Into<String>) -> Route {
+        let mut r = self.0.clone();
+        r.push(RouteSeg::Named {
+            index,
+            field: field.to_owned(),
+            value: value.into(),
+        });
+        Route(r)
+    }
+
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
@@ -101,6 +119,16 @@ impl fmt::Display for Route {
         for (n, seg) in self.0.iter().enumerate() {
             match seg {
                 RouteSeg::Index(i) => write!(f, "[{i}]")?,
+                RouteSeg::Named { field, value, .. } => {
+                    write!(f, "[{field}=\"")?;
+                    for c in value.chars() {
+                        if c == '"' || c == '\\' {
+                            f.write_char('\\')?;
+                        }
+                        f.write_char(c)?;
+                    }
+                    f.write_str("\"]")?;
+                }
                 RouteSeg::Key(k) => {
                     let plain = !k.is_empty()
                         && k.chars()
@@ -282,6 +310,28 @@ pub enum Location {
     },
 }
 
+/// Why a finding is not reported or gated. Suppression is always visible in reports and never
+/// changes control status: the assessment ignores it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Suppression {
+    /// `# annexa: ignore[check-id] reason` on or above the finding's line.
+    Inline { reason: String },
+    /// `--ignore` / `--select` or `[checks]` in the configuration.
+    Deselected,
+    /// Matched an entry of the baseline file given with `--baseline`.
+    Baselined,
+}
+
+impl Suppression {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Suppression::Inline { .. } => "inline",
+            Suppression::Deselected => "deselected",
+            Suppression::Baselined => "baselined",
+        }
+    }
+}
+
 /// The result of one check on one subject.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observation {
@@ -295,6 +345,15 @@ pub struct Observation {
     /// Evidence locations, the primary one first.
     pub locations: Vec<Location>,
     pub provenance: Provenance,
+    /// Set on findings that are suppressed, deselected or baselined.
+    pub suppression: Option<Suppression>,
+}
+
+impl Observation {
+    /// A finding that is reported and gated (a `fail` nobody suppressed).
+    pub fn is_open_finding(&self) -> bool {
+        self.outcome == Outcome::Fail && self.suppression.is_none()
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +397,20 @@ mod tests {
             route: Route::root(),
         };
         assert_eq!(whole.to_string(), "repo:github.com/acme/app@working-tree");
+    }
+
+    #[test]
+    fn named_items_do_not_show_their_index() {
+        let a = Route::root()
+            .key("steps")
+            .named(3, "id", "build")
+            .key("run");
+        let b = Route::root()
+            .key("steps")
+            .named(7, "id", "build")
+            .key("run");
+        assert_eq!(a.to_string(), "steps[id=\"build\"].run");
+        assert_eq!(a.to_string(), b.to_string());
     }
 
     #[test]

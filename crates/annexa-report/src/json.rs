@@ -71,8 +71,11 @@ pub struct Summary {
     pub fail: usize,
     pub unknown: usize,
     pub not_relevant: usize,
-    /// Findings per severity (critical, high, medium, low, info).
+    /// Open findings (not suppressed or baselined) per severity.
     pub findings_by_severity: BTreeMap<String, usize>,
+    /// Findings suppressed inline or deselected, and findings matched by the baseline.
+    pub suppressed: usize,
+    pub baselined: usize,
     /// Controls per overall status.
     pub controls_by_status: BTreeMap<String, usize>,
 }
@@ -91,6 +94,15 @@ pub struct ObservationOut {
     pub provenance: String,
     pub controls: Vec<String>,
     pub locations: Vec<LocationOut>,
+    /// Why a finding is not reported or gated (it still counts for control status).
+    pub suppression: Option<SuppressionOut>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct SuppressionOut {
+    /// `inline`, `deselected` or `baselined`.
+    pub kind: String,
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -202,9 +214,9 @@ pub struct NotExamined {
     pub partly_understood: Vec<DiagnosticOut>,
     /// Files excluded by configuration.
     pub excluded: Vec<ExcludedOut>,
-    /// Findings suppressed inline or by `--ignore` (none in this version).
+    /// Findings suppressed inline or deselected (`--select` / `--ignore` / `[checks]`).
     pub suppressed: Vec<ObservationOut>,
-    /// Findings matched by a baseline (none in this version).
+    /// Findings matched by the baseline.
     pub baselined: Vec<ObservationOut>,
     /// Sources of evidence this run did not have.
     pub sources: Vec<String>,
@@ -238,6 +250,13 @@ pub(crate) fn observation(scan: &ScanResult, o: &Observation) -> ObservationOut 
             .map(|m| m.controls.iter().map(|c| c.code().to_owned()).collect())
             .unwrap_or_default(),
         locations: o.locations.iter().map(|l| location(scan, l)).collect(),
+        suppression: o.suppression.as_ref().map(|s| SuppressionOut {
+            kind: s.kind().to_owned(),
+            reason: match s {
+                annexa_model::Suppression::Inline { reason } => Some(reason.clone()),
+                _ => None,
+            },
+        }),
     }
 }
 
@@ -359,7 +378,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
     let by = |outcome: Outcome| -> Vec<ObservationOut> {
         scan.observations
             .par_iter()
-            .filter(|o| o.outcome == outcome)
+            .filter(|o| o.outcome == outcome && o.suppression.is_none())
             .map(|o| observation(scan, o))
             .collect()
     };
@@ -382,7 +401,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
         let n = scan
             .observations
             .iter()
-            .filter(|o| o.outcome == Outcome::Fail && o.severity == s)
+            .filter(|o| o.is_open_finding() && o.severity == s)
             .count();
         findings_by_severity.insert(s.as_str().to_owned(), n);
     }
@@ -439,6 +458,24 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
             unknown: count(Outcome::Unknown),
             not_relevant: count(Outcome::NotRelevant),
             findings_by_severity,
+            suppressed: scan
+                .observations
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o.suppression,
+                        Some(
+                            annexa_model::Suppression::Inline { .. }
+                                | annexa_model::Suppression::Deselected
+                        )
+                    )
+                })
+                .count(),
+            baselined: scan
+                .observations
+                .iter()
+                .filter(|o| o.suppression == Some(annexa_model::Suppression::Baselined))
+                .count(),
             controls_by_status,
         },
         findings: by(Outcome::Fail),
@@ -482,8 +519,26 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                     pattern: e.pattern.clone(),
                 })
                 .collect(),
-            suppressed: Vec::new(),
-            baselined: Vec::new(),
+            suppressed: scan
+                .observations
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o.suppression,
+                        Some(
+                            annexa_model::Suppression::Inline { .. }
+                                | annexa_model::Suppression::Deselected
+                        )
+                    )
+                })
+                .map(|o| observation(scan, o))
+                .collect(),
+            baselined: scan
+                .observations
+                .iter()
+                .filter(|o| o.suppression == Some(annexa_model::Suppression::Baselined))
+                .map(|o| observation(scan, o))
+                .collect(),
             sources: missing_sources(),
             unknown_observations: count(Outcome::Unknown),
         },

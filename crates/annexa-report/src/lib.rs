@@ -6,6 +6,9 @@
 
 pub mod catalogue;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use annexa_engine::ScanResult;

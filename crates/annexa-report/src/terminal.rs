@@ -113,7 +113,7 @@ pub fn render_findings(input: &ReportInput<'_>, color: bool) -> String {
     let mut fails: Vec<&Observation> = scan
         .observations
         .iter()
-        .filter(|o| o.outcome == Outcome::Fail)
+        .filter(|o| o.is_open_finding())
         .collect();
     // Most severe first, then the engine's order.
     fails.sort_by_key(|o| std::cmp::Reverse(o.severity));
@@ -153,7 +153,7 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
     let fails: Vec<&Observation> = scan
         .observations
         .iter()
-        .filter(|o| o.outcome == Outcome::Fail)
+        .filter(|o| o.is_open_finding())
         .collect();
     let count = |outcome: Outcome| {
         scan.observations
@@ -199,13 +199,26 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {}", s.as_str()))
         .collect();
+    let suppressed: Vec<&Observation> = scan
+        .observations
+        .iter()
+        .filter(|o| o.suppression.is_some())
+        .collect();
     let _ = writeln!(
         out,
-        "  findings      {}",
+        "  findings      {}{}",
         if sev.is_empty() {
             "none".to_owned()
         } else {
             sev.join(", ")
+        },
+        if suppressed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} more suppressed or baselined: listed under `not examined`)",
+                suppressed.len()
+            )
         }
     );
 
@@ -241,6 +254,25 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
     );
 
     let _ = writeln!(out, "\nnot examined");
+    for o in &suppressed {
+        let why = match &o.suppression {
+            Some(annexa_model::Suppression::Inline { reason }) => {
+                format!("suppressed inline: {reason}")
+            }
+            Some(annexa_model::Suppression::Deselected) => {
+                "deselected (--select / --ignore / [checks])".to_owned()
+            }
+            Some(annexa_model::Suppression::Baselined) => "in the baseline".to_owned(),
+            None => continue,
+        };
+        let _ = writeln!(
+            out,
+            "  {} [{}] {}: {why}",
+            short_location(input, o),
+            o.check,
+            o.message
+        );
+    }
     for d in &scan.diagnostics {
         let repo = &scan.repositories[d.repo as usize].display;
         let path = if repo == "." {

@@ -500,7 +500,9 @@ impl SpanTree {
                     .iter()
                     .map(|&i| &self.nodes[i as usize])
                     .find(|n| n.key.as_deref() == Some(k.as_str()))?,
-                RouteSeg::Index(i) => &self.nodes[*kids.get(*i)? as usize],
+                RouteSeg::Index(i) | RouteSeg::Named { index: i, .. } => {
+                    &self.nodes[*kids.get(*i)? as usize]
+                }
             };
         }
         Some(node)

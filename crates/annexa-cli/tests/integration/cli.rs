@@ -254,7 +254,9 @@ fn git_checkout_gets_repo_commit_provenance() {
     assert_eq!(f["provenance"], "repo-commit");
     assert_eq!(
         f["subject"],
-        format!("repo:github.com/acme/app@{commit}:.github/workflows/ci.yml#jobs.a.steps[0].uses")
+        format!(
+            "repo:github.com/acme/app@{commit}:.github/workflows/ci.yml#jobs.a.steps[uses=\"actions/checkout\"].uses"
+        )
     );
     // An uncommitted edit makes that file working-tree evidence, with no commit in its key.
     std::fs::write(wf.join("ci.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3\n").expect("write");
@@ -268,6 +270,6 @@ fn git_checkout_gets_repo_commit_provenance() {
     assert_eq!(v["findings"][0]["provenance"], "working-tree");
     assert_eq!(
         v["findings"][0]["subject"],
-        "repo:github.com/acme/app@working-tree:.github/workflows/ci.yml#jobs.a.steps[0].uses"
+        "repo:github.com/acme/app@working-tree:.github/workflows/ci.yml#jobs.a.steps[uses=\"actions/checkout\"].uses"
     );
 }

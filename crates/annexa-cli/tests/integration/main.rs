@@ -4,7 +4,9 @@ mod cli;
 mod corpus;
 mod docs;
 mod fixtures;
+mod formats;
 mod hostile;
+mod policy;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,62 @@
+//! JUnit XML: one test suite per check, one test case per observed subject. A `fail` is a
+//! failure, an `unknown` or a suppressed finding is skipped with its reason, a `pass` passes.
+//! Not-relevant observations are left out. No timestamps, so output is deterministic.
+
+use annexa_model::{Outcome, Suppression};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::{ReportInput, repo_display, resolve};
+
+pub fn render(input: &ReportInput<'_>) -> String {
+    let scan = input.scan;
+    let mut report = Report::new("annexa");
+    for meta in &scan.checks {
+        let mut suite = TestSuite::new(meta.id.as_str());
+        for o in scan
+            .observations
+            .iter()
+            .filter(|o| o.check == meta.id && o.outcome != Outcome::NotRelevant)
+        {
+            let status = match (&o.outcome, &o.suppression) {
+                (Outcome::Pass, _) => TestCaseStatus::success(),
+                (Outcome::Fail, None) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(o.message.clone());
+                    s.set_type(o.severity.as_str());
+                    s
+                }
+                (Outcome::Fail, Some(sup)) => {
+                    let mut s = TestCaseStatus::skipped();
+                    let why = match sup {
+                        Suppression::Inline { reason } => format!("suppressed inline: {reason}"),
+                        Suppression::Deselected => "deselected".to_owned(),
+                        Suppression::Baselined => "in the baseline".to_owned(),
+                    };
+                    s.set_message(format!("{why}: {}", o.message));
+                    s
+                }
+                _ => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("unknown: {}", o.message));
+                    s
+                }
+            };
+            let at = o
+                .locations
+                .iter()
+                .find_map(|l| resolve(scan, l))
+                .map(|r| match r.start {
+                    Some((line, _)) => format!("{}:{line}", r.display_path),
+                    None => r.display_path,
+                })
+                .unwrap_or_else(|| repo_display(scan, o));
+            let mut case = TestCase::new(format!("{at} {}", o.subject.locator()), status);
+            case.set_classname(meta.id.as_str());
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->\n"))
+}
