@@ -6,6 +6,7 @@ use annexa_model::{
     CheckMeta, FileLocation, Location, Observation, Outcome, Provenance, RepoIdentity, Route, Span,
     SubjectKey,
 };
+use annexa_repofiles::{Dockerfile, UpdateConfig};
 
 /// What the engine knows about a file: where it is and how far it can be trusted as evidence.
 #[derive(Clone, Debug)]
@@ -67,6 +68,11 @@ pub struct RepoCx<'a> {
     pub provenance: Provenance,
     pub pipelines: Vec<(&'a FileInfo, &'a Pipeline)>,
     pub codeowners: Option<RepoFile<'a, CodeOwners>>,
+    pub dockerfiles: Vec<RepoFile<'a, Dockerfile>>,
+    /// Dependabot and Renovate configuration files.
+    pub updates: Vec<RepoFile<'a, UpdateConfig>>,
+    /// `SECURITY.md` (root, `.github/` or `docs/`), if any.
+    pub security_policy: Option<&'a FileInfo>,
 }
 
 impl RepoCx<'_> {

@@ -1,6 +1,7 @@
 //! Which files of a repository annexa reads.
 
 use annexa_github::{GithubFileKind, classify_path};
+use annexa_repofiles::RepoFileKind;
 
 /// A file annexa knows how to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -8,6 +9,10 @@ pub enum FileKind {
     GithubWorkflow,
     GithubAction,
     Codeowners,
+    Dockerfile,
+    Dependabot,
+    Renovate,
+    SecurityPolicy,
 }
 
 impl FileKind {
@@ -16,6 +21,10 @@ impl FileKind {
             FileKind::GithubWorkflow => "github-workflow",
             FileKind::GithubAction => "github-action",
             FileKind::Codeowners => "codeowners",
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::Dependabot => "dependabot",
+            FileKind::Renovate => "renovate",
+            FileKind::SecurityPolicy => "security-policy",
         }
     }
 }
@@ -28,8 +37,16 @@ pub fn classify(path: &str) -> Option<FileKind> {
     ) {
         return Some(FileKind::Codeowners);
     }
-    match classify_path(path)? {
-        GithubFileKind::Workflow => Some(FileKind::GithubWorkflow),
-        GithubFileKind::Action => Some(FileKind::GithubAction),
+    if let Some(k) = classify_path(path) {
+        return Some(match k {
+            GithubFileKind::Workflow => FileKind::GithubWorkflow,
+            GithubFileKind::Action => FileKind::GithubAction,
+        });
     }
+    Some(match annexa_repofiles::classify(path)? {
+        RepoFileKind::Dockerfile => FileKind::Dockerfile,
+        RepoFileKind::Dependabot => FileKind::Dependabot,
+        RepoFileKind::Renovate => FileKind::Renovate,
+        RepoFileKind::SecurityPolicy => FileKind::SecurityPolicy,
+    })
 }

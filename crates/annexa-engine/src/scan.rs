@@ -9,6 +9,7 @@ use annexa_github::{CodeOwners, map_action, map_workflow};
 use annexa_model::check::CheckScope;
 use annexa_model::pipeline::Pipeline;
 use annexa_model::{CheckMeta, Diagnostic, DiagnosticKind, Observation, Provenance, RepoIdentity};
+use annexa_repofiles::{Dockerfile, UpdateConfig};
 use annexa_source::{Limits, Refusal, YamlFile, read_text};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -143,6 +144,8 @@ struct FileWork {
     info: FileInfo,
     pipeline: Option<Pipeline>,
     codeowners: Option<CodeOwners>,
+    dockerfile: Option<Dockerfile>,
+    update: Option<UpdateConfig>,
     observations: Vec<Observation>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -222,14 +225,27 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     let mut diagnostics = Vec::new();
     let mut pipelines: Vec<(FileInfo, Pipeline)> = Vec::new();
     let mut owners: Vec<(FileInfo, Arc<str>, CodeOwners)> = Vec::new();
+    let mut dockerfiles: Vec<(FileInfo, Arc<str>, Dockerfile)> = Vec::new();
+    let mut updates: Vec<(FileInfo, Arc<str>, UpdateConfig)> = Vec::new();
+    let mut policies: Vec<FileInfo> = Vec::new();
     for w in work {
         observations.extend(w.observations);
         diagnostics.extend(w.diagnostics);
         if let Some(p) = w.pipeline {
             pipelines.push((w.info.clone(), p));
         }
-        if let (Some(co), Some(text)) = (w.codeowners, w.file.text.clone()) {
-            owners.push((w.info.clone(), text, co));
+        let text = w.file.text.clone().unwrap_or_else(|| Arc::from(""));
+        if let Some(co) = w.codeowners {
+            owners.push((w.info.clone(), text.clone(), co));
+        }
+        if let Some(d) = w.dockerfile {
+            dockerfiles.push((w.info.clone(), text.clone(), d));
+        }
+        if let Some(u) = w.update {
+            updates.push((w.info.clone(), text, u));
+        }
+        if w.file.kind == FileKind::SecurityPolicy && w.file.status != FileStatus::Refused {
+            policies.push(w.info.clone());
         }
         files.push(w.file);
     }
@@ -278,6 +294,28 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                 },
                 pipelines: repo_pipelines,
                 codeowners,
+                dockerfiles: dockerfiles
+                    .iter()
+                    .filter(|(f, ..)| f.repo == i)
+                    .map(|(f, t, d)| RepoFile {
+                        file: f,
+                        source: t,
+                        parsed: d,
+                    })
+                    .collect(),
+                updates: updates
+                    .iter()
+                    .filter(|(f, ..)| f.repo == i)
+                    .map(|(f, t, u)| RepoFile {
+                        file: f,
+                        source: t,
+                        parsed: u,
+                    })
+                    .collect(),
+                security_policy: policies
+                    .iter()
+                    .filter(|f| f.repo == i)
+                    .min_by(|a, b| a.path.cmp(&b.path)),
             };
             let mut out = Vec::new();
             for check in checks
@@ -428,6 +466,42 @@ fn discover(
     }
 }
 
+/// Secrets found in a file never leave it: the text kept for snippets has every credential a
+/// check found masked. The SHA-256 is of the file as read.
+fn redact_credentials(work: &mut FileWork) {
+    let spans: Vec<annexa_model::Span> = work
+        .observations
+        .iter()
+        .filter(|o| {
+            o.check == annexa_model::CheckId::HardcodedCredential
+                && o.outcome == annexa_model::Outcome::Fail
+        })
+        .filter_map(|o| match o.locations.first() {
+            Some(annexa_model::Location::File(f)) => f.span,
+            _ => None,
+        })
+        .collect();
+    let Some(text) = &work.file.text else { return };
+    if spans.is_empty() {
+        return;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for s in spans {
+        // Every byte but line breaks becomes `*`: byte offsets and line numbers stay, and the
+        // masked range is ASCII, so the text stays UTF-8.
+        for b in bytes.iter_mut().take(s.end.min(text.len())).skip(s.start) {
+            if *b != b'\n' {
+                *b = b'*';
+            }
+        }
+    }
+    // A span cut inside a multi-byte character leaves a partial sequence: the lossy
+    // conversion only replaces it, and cannot unmask anything.
+    let masked = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    work.file.text = Some(Arc::from(masked));
+}
+
 fn process(
     c: Candidate,
     info: FileInfo,
@@ -448,6 +522,8 @@ fn process(
         info,
         pipeline: None,
         codeowners: None,
+        dockerfile: None,
+        update: None,
         observations: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -478,7 +554,43 @@ fn process(
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     work.file.text = Some(text.clone());
+    let partly = |work: &mut FileWork, note: Option<String>| match note {
+        None => work.file.status = FileStatus::Understood,
+        Some(n) => {
+            work.file.status = FileStatus::Partly;
+            work.diagnostics
+                .push(diag(DiagnosticKind::PartlyUnderstood, n));
+        }
+    };
     match c.kind {
+        FileKind::SecurityPolicy => partly(&mut work, None),
+        FileKind::Dockerfile => match Dockerfile::parse(&text) {
+            Ok(d) => {
+                partly(&mut work, d.note.clone());
+                work.dockerfile = Some(d);
+            }
+            Err(e) => work
+                .diagnostics
+                .push(diag(DiagnosticKind::NotUnderstood, e)),
+        },
+        FileKind::Renovate => match UpdateConfig::renovate(&c.path, &text) {
+            Ok(u) => {
+                partly(&mut work, None);
+                work.update = Some(u);
+            }
+            Err(e) => work.diagnostics.push(diag(DiagnosticKind::Syntax, e)),
+        },
+        FileKind::Dependabot => match YamlFile::parse(text, limits)
+            .map_err(|r| (r.kind, r.message))
+            .and_then(|y| {
+                UpdateConfig::dependabot(&y).map_err(|e| (DiagnosticKind::NotUnderstood, e))
+            }) {
+            Ok(u) => {
+                partly(&mut work, u.note.clone());
+                work.update = Some(u);
+            }
+            Err((kind, e)) => work.diagnostics.push(diag(kind, e)),
+        },
         FileKind::Codeowners => {
             let co = CodeOwners::parse(&text);
             if co.invalid.is_empty() {
@@ -543,6 +655,7 @@ fn process(
                 work.observations.extend(sink.into_observations());
             }
             work.pipeline = Some(pipeline);
+            redact_credentials(&mut work);
         }
     }
     work

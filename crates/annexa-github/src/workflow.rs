@@ -149,7 +149,9 @@ pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
             );
             continue;
         };
-        jobs.push(job(&mut cx, id, v));
+        let mut j = job(&mut cx, id, v);
+        j.caches = cache_sites(&j.steps);
+        jobs.push(j);
     }
     let name = top.get("name").and_then(Value::as_str).map(String::from);
     Ok(Mapped {
@@ -288,12 +290,25 @@ fn triggers(cx: &mut Cx<'_>, on: &Value) -> Vec<Trigger> {
                 "release" => Event::Release,
                 other => Event::Other(other.to_owned()),
             };
+            let release = match event {
+                Event::Release => true,
+                // `push` limited to tags (and not to branches) fires for releases.
+                Event::Push => on
+                    .get(name.as_str())
+                    .is_some_and(|p| p.get("tags").is_some() && p.get("branches").is_none()),
+                _ => false,
+            };
             let site = if matches!(on, Value::Mapping(_)) {
                 cx.key_site(r)
             } else {
                 cx.site(r)
             };
-            Trigger { event, name, site }
+            Trigger {
+                event,
+                name,
+                release,
+                site,
+            }
         })
         .collect()
 }
@@ -377,8 +392,30 @@ fn empty_job(id: &str, site: Site) -> Job {
         secrets: Vec::new(),
         variables: Vec::new(),
         manual_gate: None,
+        caches: Vec::new(),
         continue_on_error: false,
     }
+}
+
+/// Steps that restore or save a build cache: cache actions, and setup actions asked to cache.
+fn cache_sites(steps: &[Step]) -> Vec<Site> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            let StepAction::Uses { target, inputs } = &s.action else {
+                return None;
+            };
+            let n = target.name.to_ascii_lowercase();
+            let cache_action = n.starts_with("actions/cache")
+                || n.starts_with("swatinem/rust-cache")
+                || n.starts_with("mozilla-actions/sccache");
+            let cache_input = n.starts_with("actions/setup-")
+                && inputs
+                    .iter()
+                    .any(|i| i.name == "cache" && !matches!(i.value.trim(), "" | "false"));
+            (cache_action || cache_input).then(|| target.site.clone())
+        })
+        .collect()
 }
 
 fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {

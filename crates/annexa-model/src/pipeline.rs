@@ -55,10 +55,24 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// Whether the pipeline runs for releases (release events or tag pushes).
+    pub fn releases(&self) -> bool {
+        self.triggers.iter().any(|t| t.release)
+    }
+
     /// Whether anybody outside the organisation can start this pipeline with their own code
     /// or text (fork pull requests, issue comments, ...).
     pub fn untrusted_triggers(&self) -> impl Iterator<Item = &Trigger> {
         self.triggers.iter().filter(|t| t.event.untrusted())
+    }
+
+    /// Every variable: pipeline, job and step level.
+    pub fn all_variables(&self) -> impl Iterator<Item = &Variable> {
+        self.variables.iter().chain(self.jobs.iter().flat_map(|j| {
+            j.variables
+                .iter()
+                .chain(j.steps.iter().flat_map(|s| s.variables.iter()))
+        }))
     }
 
     /// All steps with their job.
@@ -88,6 +102,8 @@ pub struct Trigger {
     pub event: Event,
     /// The platform's own name for the trigger (`pull_request_target`, `merge_request_event`).
     pub name: String,
+    /// Whether the trigger fires for releases: a release event, or pushes limited to tags.
+    pub release: bool,
     pub site: Site,
 }
 
@@ -213,6 +229,8 @@ pub struct Job {
     pub variables: Vec<Variable>,
     /// A human approval before the job runs (manual job, approval job, `input`).
     pub manual_gate: Option<Site>,
+    /// Build caches the job restores or saves.
+    pub caches: Vec<Site>,
     pub continue_on_error: bool,
 }
 
@@ -273,19 +291,39 @@ pub struct Step {
 }
 
 impl Step {
+    /// The packaged step's name (`actions/checkout`), lower-cased; `None` for scripts.
+    pub fn uses_name(&self) -> Option<String> {
+        match &self.action {
+            StepAction::Uses { target, .. } => Some(target.name.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+
+    /// The value of input `name`, if given.
+    pub fn input(&self, name: &str) -> Option<&Input> {
+        match &self.action {
+            StepAction::Uses { inputs, .. } => inputs.iter().find(|i| i.name == name),
+            _ => None,
+        }
+    }
+
+    /// The script of a `run` step.
+    pub fn script(&self) -> Option<&str> {
+        match &self.action {
+            StepAction::Run { script, .. } => Some(script),
+            _ => None,
+        }
+    }
+
+    /// How messages name the step: its `name`, else what it uses, else its position. A script
+    /// is never quoted here, since scripts can hold secrets.
     pub fn label(&self) -> String {
         if let Some(n) = &self.name {
             return n.clone();
         }
         match &self.action {
             StepAction::Uses { target, .. } => target.raw.clone(),
-            StepAction::Run { script, .. } => script
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(60)
-                .collect(),
+            StepAction::Run { .. } => format!("#{} (script)", self.index + 1),
             StepAction::Other(kind) => kind.clone(),
         }
     }

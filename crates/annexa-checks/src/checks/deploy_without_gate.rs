@@ -97,7 +97,7 @@ const DEPLOY_COMMANDS: &[&str] = &[
 ];
 
 /// Why a job looks like a deployment, if it does.
-fn deploys(job: &Job) -> Option<String> {
+pub(crate) fn deploys(job: &Job) -> Option<String> {
     for step in &job.steps {
         match &step.action {
             StepAction::Uses { target, .. } => {

@@ -1,7 +1,8 @@
-use annexa_model::pipeline::{Event, ToolCategory};
-use annexa_model::{Outcome, Platform};
+use annexa_model::Platform;
+use annexa_model::pipeline::ToolCategory;
 
-use crate::check::{Check, RepoCx, Sink, check, labelled};
+use super::presence::{Where, presence};
+use crate::check::{Check, RepoCx, Sink, check};
 
 check! {
     /// ## What it does
@@ -51,66 +52,6 @@ impl Check for MissingSast {
     }
 
     fn repository(&self, cx: &RepoCx<'_>, out: &mut Sink) {
-        if cx.pipelines.is_empty() {
-            out.repo(
-                cx,
-                Outcome::NotRelevant,
-                "no pipelines in the repository",
-                Vec::new(),
-            );
-            return;
-        }
-        let mut on_pr = Vec::new();
-        let mut elsewhere = Vec::new();
-        for (file, p) in &cx.pipelines {
-            let pr = p
-                .triggers
-                .iter()
-                .find(|t| matches!(t.event, Event::PullRequest | Event::PullRequestTarget));
-            for (_, step) in p.steps() {
-                let Some(tool) = step.tools.iter().find(|t| t.category == ToolCategory::Sast)
-                else {
-                    continue;
-                };
-                match pr {
-                    Some(t) => on_pr.push((file, step, tool.name, t.name.clone())),
-                    None => elsewhere.push((file, step, tool.name)),
-                }
-            }
-        }
-        if on_pr.is_empty() {
-            let msg = if elsewhere.is_empty() {
-                "no pipeline runs SAST".to_owned()
-            } else {
-                format!(
-                    "SAST ({}) runs, but not on pull requests",
-                    elsewhere.iter().map(|e| e.2).collect::<Vec<_>>().join(", ")
-                )
-            };
-            let locs = elsewhere
-                .iter()
-                .map(|(f, s, n)| {
-                    labelled(
-                        f.location(&s.site),
-                        format!("{n} runs here, not on pull requests"),
-                    )
-                })
-                .collect();
-            out.repo(cx, Outcome::Fail, msg, locs);
-            return;
-        }
-        let (file, step, name, event) = &on_pr[0];
-        let mut locs = vec![file.location(&step.site)];
-        locs.extend(
-            on_pr[1..]
-                .iter()
-                .map(|(f, s, n, _)| labelled(f.location(&s.site), format!("{n} also runs here"))),
-        );
-        out.repo(
-            cx,
-            Outcome::Pass,
-            format!("{name} runs on {event} in {}", file.path),
-            locs,
-        );
+        presence(cx, out, ToolCategory::Sast, Where::PullRequests);
     }
 }

@@ -100,26 +100,46 @@ fn github_actions_corpus() {
     );
 }
 
+/// Dockerfiles, Dependabot and Renovate configuration and CODEOWNERS from the corpus: every
+/// file the engine classifies is read, and each is understood or has a diagnostic.
 #[test]
-fn codeowners_in_repo_meta_corpus() {
-    let paths = repos("repo-meta");
-    let (result, _) = scan_paths(&paths);
-    let owners: Vec<_> = result
-        .files
-        .iter()
-        .filter(|f| f.kind == annexa_engine::FileKind::Codeowners)
-        .collect();
-    let on_disk = walk_count(&corpus().join("repo-meta"), |p| {
-        annexa_engine::classify(p) == Some(annexa_engine::FileKind::Codeowners)
-    });
-    assert_eq!(owners.len(), on_disk);
-    assert!(!owners.is_empty());
-    for f in owners {
-        assert_ne!(
-            f.status,
-            FileStatus::Refused,
-            "{}: {:?}",
-            f.path,
+fn repository_files_corpus() {
+    for platform in ["docker", "repo-meta"] {
+        let paths = repos(platform);
+        let (result, _) = scan_paths(&paths);
+        let on_disk = walk_count(&corpus().join(platform), |p| {
+            annexa_engine::classify(p).is_some()
+        });
+        assert_eq!(
+            result.files.len(),
+            on_disk,
+            "{platform}: every classified file is accounted for"
+        );
+        let mut by: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for f in &result.files {
+            *by.entry((f.kind.as_str(), f.status.as_str())).or_default() += 1;
+            if f.status != FileStatus::Understood {
+                assert!(
+                    result
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.repo == f.repo && d.path == f.path),
+                    "{}: {} without a diagnostic",
+                    f.path,
+                    f.status.as_str()
+                );
+            }
+        }
+        eprintln!("{platform} corpus: {} files: {by:?}", result.files.len());
+        let refused = result
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Refused)
+            .count();
+        assert!(
+            refused * 20 <= result.files.len(),
+            "{platform}: {refused} of {} files not examined: {:?}",
+            result.files.len(),
             result.diagnostics
         );
     }

@@ -130,3 +130,37 @@ fn junit_is_well_formed_and_counts_findings() {
         + json["unknowns"].as_array().map_or(0, Vec::len);
     assert_eq!(cases, observed);
 }
+
+#[test]
+fn secret_values_never_leave_in_any_format() {
+    let fixture = root().join("crates/annexa-checks/fixtures/hardcoded-credential/fires");
+    let secrets = [
+        "s3cr3t-v4lue-1234",
+        "hunter2hunter2",
+        "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+    ];
+    for format in ["terminal", "json", "sarif", "markdown", "junit"] {
+        let out = run(&fixture, format);
+        assert!(
+            out.contains("hardcoded-credential"),
+            "{format}: the findings are reported"
+        );
+        for s in secrets {
+            assert!(!out.contains(s), "{format} output leaks a secret value");
+        }
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline = tmp.path().join("baseline.json");
+    annexa()
+        .arg("scan")
+        .arg(&fixture)
+        .arg("--write-baseline")
+        .arg(&baseline)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&baseline).expect("baseline");
+    assert!(
+        secrets.iter().all(|s| !text.contains(s)),
+        "the baseline leaks a secret value"
+    );
+}
