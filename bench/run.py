@@ -79,7 +79,13 @@ def main():
     def annexa_findings(data):
         return len(json.loads(data)["findings"])
 
-    results.append(measure("annexa", [str(ANNEXA), "scan", *map(str, repos), "--format", "json"], len(all_files), annexa_checks, annexa_findings))
+    def sarif_findings(data):
+        return len(json.loads(data)["runs"][0]["results"])
+
+    # Findings only (SARIF), as the peers report; then the full evidence report (JSON: every
+    # pass, unknown and control status as well).
+    results.append(measure("annexa (sarif)", [str(ANNEXA), "scan", *map(str, repos), "--format", "sarif"], len(all_files), annexa_checks, sarif_findings))
+    results.append(measure("annexa (json, evidence)", [str(ANNEXA), "scan", *map(str, repos), "--format", "json"], len(all_files), annexa_checks, annexa_findings))
 
     with tempfile.NamedTemporaryFile("w", delete=False) as lst:
         lst.write("\n".join(map(str, all_files)))
@@ -95,17 +101,19 @@ def main():
             aborted.append(r)
     ok_repos = [r for r in repos if r not in aborted]
     ok_files = sum(len(workflow_files(r)) + len(action_files(r)) for r in ok_repos)
-    audits = subprocess.run([zizmor, "--help"], capture_output=True, text=True).stdout
-    zizmor_audits = int(os.environ.get("ZIZMOR_AUDITS", "0")) or None
-
     def zizmor_findings(data):
         try:
             return len(json.loads(data))
         except ValueError:
             return None
 
-    z = measure("zizmor --offline", [zizmor, "--offline", "--no-progress", "--format", "json", *map(str, ok_repos)], ok_files, zizmor_audits, zizmor_findings)
-    z["note"] = f"{len(aborted)} of {len(repos)} repositories abort zizmor's run and are left out"
+    z = measure("zizmor --offline", [zizmor, "--offline", "--no-progress", "--format", "json", *map(str, ok_repos)], ok_files, None, zizmor_findings)
+    _, _, _, data = run([zizmor, "--offline", "--no-progress", "--format", "json", *map(str, ok_repos)])
+    fired = sorted({f.get("ident") for f in json.loads(data)} - {None})
+    z["note"] = (
+        f"{len(aborted)} of {len(repos)} repositories abort zizmor's run and are left out "
+        f"({', '.join(r.name for r in aborted)}); {len(fired)} zizmor audits produced findings"
+    )
     results.append(z)
 
     def actionlint_findings(data):
@@ -141,7 +149,6 @@ def main():
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    del audits
     return 0
 
 

@@ -38,6 +38,17 @@ static REGISTRY: &[&dyn Check] = &[
     &GithubEnvWrite,
     &SpoofableBotCondition,
     &LongLivedPublishToken,
+    &TlsVerificationDisabled,
+    &SshHostKeyCheckingDisabled,
+    &InsecureDownloadUrl,
+    &ProtectionBypassInPipeline,
+    &UnpinnedPackageInstall,
+    &UnredactedSecrets,
+    &UnsoundCondition,
+    &PrivilegedUntrustedTrigger,
+    &ArtifactFromUntrustedRun,
+    &WorkflowLevelIdToken,
+    &DependencyUpdateRisks,
 ];
 
 /// Every check, in registry order.

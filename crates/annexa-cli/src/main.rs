@@ -16,6 +16,11 @@ use annexa_engine::{ScanOptions, ScanResult};
 use annexa_model::{CheckId, ControlId, Severity};
 use annexa_report::ReportInput;
 
+// A scan allocates many small strings and vectors across threads; mimalloc handles that
+// pattern markedly faster than the system allocator (measured with bench/run.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "annexa",
@@ -217,23 +222,34 @@ fn color_for(output: &Option<PathBuf>) -> bool {
 
 /// Write the report to the file (atomically: a crash never leaves half a report) or stdout.
 fn emit(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
+    emit_with(output, |w| w.write_all(text.as_bytes()))
+}
+
+/// Like [`emit`], for reporters that stream.
+fn emit_with(
+    output: &Option<PathBuf>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     match output {
         Some(path) => {
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            let tmp = tempfile::NamedTempFile::new_in(dir)
                 .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
-            tmp.write_all(text.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
+            let mut buf = std::io::BufWriter::new(tmp);
+            write(&mut buf).with_context(|| format!("writing {}", path.display()))?;
+            let tmp = buf
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error()))?;
             tmp.persist(path)
                 .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
         }
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`annexa scan | head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
+            let _ = write(&mut out).and_then(|()| out.flush());
         }
     }
     Ok(())
@@ -263,15 +279,22 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         as_of: &as_of,
         tool_version: env!("CARGO_PKG_VERSION"),
     };
-    let text = match args.common.format {
-        Format::Terminal => annexa_report::terminal::render(&input, color_for(&args.common.output)),
-        Format::Json => annexa_report::json::render(&input),
-        Format::Sarif => annexa_report::sarif::render(&input),
-        Format::Markdown => annexa_report::markdown::render(&input),
-        Format::Junit => annexa_report::junit::render(&input),
-    };
-    emit(&args.common.output, &text)?;
-    drop(text);
+    match args.common.format {
+        Format::Json => emit_with(&args.common.output, |w| {
+            annexa_report::json::write(&input, w)
+        })?,
+        format => {
+            let text = match format {
+                Format::Terminal => {
+                    annexa_report::terminal::render(&input, color_for(&args.common.output))
+                }
+                Format::Sarif => annexa_report::sarif::render(&input),
+                Format::Markdown => annexa_report::markdown::render(&input),
+                _ => annexa_report::junit::render(&input),
+            };
+            emit(&args.common.output, &text)?;
+        }
+    }
 
     let gated = fail_on.map_or(0, |s| {
         result

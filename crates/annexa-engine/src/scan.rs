@@ -332,22 +332,14 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     observations.extend(repo_obs.into_iter().flatten());
 
     // One total order, whatever the scheduling was.
-    observations.par_sort_unstable_by(|a, b| {
-        let ra = first_repo(a);
-        let rb = first_repo(b);
-        (ra, &a.subject, a.check, a.outcome, &a.message, &a.locations).cmp(&(
-            rb,
-            &b.subject,
-            b.check,
-            b.outcome,
-            &b.message,
-            &b.locations,
-        ))
-    });
+    observations.par_sort_unstable_by(order);
     observations.dedup();
     diagnostics.sort();
     files.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
     excluded.sort();
+    // The pipeline models are no longer needed: free them on a pool thread while the caller
+    // assesses and reports.
+    rayon::spawn(move || drop((pipelines, owners, dockerfiles, updates)));
 
     Ok(ScanResult {
         repositories,
@@ -357,6 +349,41 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         excluded,
         checks: checks.iter().map(|c| c.meta()).collect(),
     })
+}
+
+/// The total order of observations: repository, then file and route, then check, outcome,
+/// message and locations. Repository identities are compared last (they are equal within a
+/// repository), which keeps the sort cheap.
+fn order(a: &Observation, b: &Observation) -> std::cmp::Ordering {
+    use annexa_model::SubjectKey;
+    let subject = |x: &SubjectKey, y: &SubjectKey| match (x, y) {
+        (
+            SubjectKey::Repo {
+                repo: ra,
+                commit: ca,
+                path: pa,
+                route: qa,
+            },
+            SubjectKey::Repo {
+                repo: rb,
+                commit: cb,
+                path: pb,
+                route: qb,
+            },
+        ) => (pa, qa, ca, ra).cmp(&(pb, qb, cb, rb)),
+        _ => x.cmp(y),
+    };
+    first_repo(a)
+        .cmp(&first_repo(b))
+        .then_with(|| subject(&a.subject, &b.subject))
+        .then_with(|| {
+            (a.check, a.outcome, &a.message, &a.locations).cmp(&(
+                b.check,
+                b.outcome,
+                &b.message,
+                &b.locations,
+            ))
+        })
 }
 
 fn first_repo(o: &Observation) -> u32 {

@@ -438,13 +438,13 @@ fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {
             if let Some(c) = &n.container {
                 job.images
                     .extend(container_image(cx, c, route.key("container")));
+                job.variables
+                    .extend(container_credentials(cx, c, &route.key("container")));
             }
             for (name, c) in &n.services {
-                job.images.extend(container_image(
-                    cx,
-                    c,
-                    route.key("services").key(name.as_str()),
-                ));
+                let r = route.key("services").key(name.as_str());
+                job.images.extend(container_image(cx, c, r.clone()));
+                job.variables.extend(container_credentials(cx, c, &r));
             }
             let steps_v = v.get("steps").and_then(Value::as_sequence);
             for (i, s) in n.steps.into_iter().enumerate() {
@@ -837,6 +837,29 @@ fn image_ref(cx: &Cx<'_>, raw: &str, route: Route) -> ExternalRef {
         raw: raw.to_owned(),
         site: cx.site(route),
     }
+}
+
+/// Registry credentials of a job container or service, as variables (so the credential
+/// checks see a literal password).
+fn container_credentials(cx: &Cx<'_>, c: &ghjob::Container, route: &Route) -> Vec<Variable> {
+    let ghjob::Container::Container {
+        credentials: Some(creds),
+        ..
+    } = c
+    else {
+        return Vec::new();
+    };
+    let base = route.key("credentials");
+    [("username", &creds.username), ("password", &creds.password)]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_ref().map(|v| Variable {
+                name: format!("credentials.{k}"),
+                value: v.clone(),
+                site: cx.site(base.key(k)),
+            })
+        })
+        .collect()
 }
 
 fn container_image(cx: &Cx<'_>, c: &ghjob::Container, route: Route) -> Option<ExternalRef> {

@@ -58,6 +58,17 @@ check_ids! {
     GithubEnvWrite => "github-env-write",
     SpoofableBotCondition => "spoofable-bot-condition",
     LongLivedPublishToken => "long-lived-publish-token",
+    TlsVerificationDisabled => "tls-verification-disabled",
+    SshHostKeyCheckingDisabled => "ssh-host-key-checking-disabled",
+    InsecureDownloadUrl => "insecure-download-url",
+    ProtectionBypassInPipeline => "protection-bypass-in-pipeline",
+    UnpinnedPackageInstall => "unpinned-package-install",
+    UnredactedSecrets => "unredacted-secrets",
+    UnsoundCondition => "unsound-condition",
+    PrivilegedUntrustedTrigger => "privileged-untrusted-trigger",
+    ArtifactFromUntrustedRun => "artifact-from-untrusted-run",
+    WorkflowLevelIdToken => "workflow-level-id-token",
+    DependencyUpdateRisks => "dependency-update-risks",
 }
 
 impl fmt::Display for CheckId {

@@ -75,6 +75,45 @@ impl Pipeline {
         }))
     }
 
+    /// Every text value a check may search for expressions or secrets: variables, scripts
+    /// and step inputs, each with where it is.
+    pub fn texts(&self) -> Vec<(&str, &Site)> {
+        let mut out: Vec<(&str, &Site)> = self
+            .all_variables()
+            .map(|v| (v.value.as_str(), &v.site))
+            .collect();
+        for (_, step) in self.steps() {
+            match &step.action {
+                StepAction::Run { script, site, .. } => out.push((script, site)),
+                StepAction::Uses { inputs, .. } => {
+                    out.extend(inputs.iter().map(|i| (i.value.as_str(), &i.site)))
+                }
+                StepAction::Other(_) => {}
+            }
+        }
+        out
+    }
+
+    /// Every job and step condition (`if:`), with where it is and what it guards.
+    pub fn conditions(&self) -> Vec<(&str, &Site, String)> {
+        let mut out = Vec::new();
+        for job in &self.jobs {
+            if let Some(c) = &job.condition {
+                out.push((c.as_str(), &job.site, format!("job `{}`", job.id)));
+            }
+            for s in &job.steps {
+                if let Some(c) = &s.condition {
+                    out.push((
+                        c.as_str(),
+                        &s.site,
+                        format!("step `{}` of job `{}`", s.label(), job.id),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// All steps with their job.
     pub fn steps(&self) -> impl Iterator<Item = (&Job, &Step)> {
         self.jobs

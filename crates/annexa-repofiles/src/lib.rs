@@ -221,6 +221,12 @@ pub struct UpdateConfig {
     pub disabled: bool,
     /// Where the update list is (for locations).
     pub site: Site,
+    /// Whether updates wait a while after a release (Dependabot `cooldown`, Renovate
+    /// `minimumReleaseAge` / `stabilityDays`).
+    pub cooldown: bool,
+    /// Dependabot entries that allow package-manager code to run during updates
+    /// (`insecure-external-code-execution: allow`).
+    pub code_execution: Vec<Site>,
     /// What the typed model did not understand, if anything.
     pub note: Option<String>,
 }
@@ -248,7 +254,27 @@ impl UpdateConfig {
             .map(String::from)
             .collect();
         let route = Route::root().key("updates");
+        let cooldown = updates.iter().any(|u| u.get("cooldown").is_some());
+        let code_execution = updates
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.get("insecure-external-code-execution")
+                    .and_then(yaml_serde::Value::as_str)
+                    == Some("allow")
+            })
+            .map(|(i, _)| {
+                let r = route.index(i).key("insecure-external-code-execution");
+                Site {
+                    span: file.span(&r),
+                    route: r,
+                    via: Vec::new(),
+                }
+            })
+            .collect();
         Ok(UpdateConfig {
+            cooldown,
+            code_execution,
             tool: "Dependabot",
             covers_actions: ecosystems.iter().any(|e| e == "github-actions"),
             ecosystems,
@@ -292,12 +318,25 @@ impl UpdateConfig {
         let covers_actions = !disabled
             && !actions_off
             && (managers.is_empty() || managers.iter().any(|m| m == "github-actions"));
+        let cooldown = ["minimumReleaseAge", "stabilityDays"]
+            .iter()
+            .any(|k| obj.get(*k).is_some())
+            || obj
+                .get("packageRules")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|rules| {
+                    rules.iter().any(|r| {
+                        r.get("minimumReleaseAge").is_some() || r.get("stabilityDays").is_some()
+                    })
+                });
         Ok(UpdateConfig {
             tool: "Renovate",
             ecosystems: managers,
             covers_actions,
             disabled,
             site: Site::default(),
+            cooldown,
+            code_execution: Vec::new(),
             note: None,
         })
     }

@@ -556,6 +556,13 @@ pub(crate) fn check_out(m: &annexa_model::CheckMeta) -> CheckOut {
     }
 }
 
+/// Write the report as pretty JSON with a trailing newline, streaming (large reports are never
+/// held in memory as one string).
+pub fn write(input: &ReportInput<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(input)).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
 /// Render the report as pretty JSON with a trailing newline.
 pub fn render(input: &ReportInput<'_>) -> String {
     let mut s = serde_json::to_string_pretty(&build(input)).expect("report types always serialise");

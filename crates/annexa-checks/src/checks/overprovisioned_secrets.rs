@@ -1,5 +1,4 @@
 use annexa_github::expressions_in;
-use annexa_model::pipeline::StepAction;
 use annexa_model::{Outcome, Platform};
 
 use crate::check::{Check, PipelineCx, Sink, check};
@@ -56,20 +55,7 @@ impl Check for OverprovisionedSecrets {
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
-        let mut strings: Vec<(&str, &annexa_model::pipeline::Site)> = cx
-            .pipeline
-            .all_variables()
-            .map(|v| (v.value.as_str(), &v.site))
-            .collect();
-        for (_, step) in cx.pipeline.steps() {
-            match &step.action {
-                StepAction::Run { script, site, .. } => strings.push((script, site)),
-                StepAction::Uses { inputs, .. } => {
-                    strings.extend(inputs.iter().map(|i| (i.value.as_str(), &i.site)))
-                }
-                StepAction::Other(_) => {}
-            }
-        }
+        let strings = cx.pipeline.texts();
         let mut any = false;
         for (text, site) in strings {
             for e in expressions_in(text)

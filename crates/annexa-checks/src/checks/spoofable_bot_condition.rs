@@ -63,21 +63,7 @@ impl Check for SpoofableBotCondition {
             );
             return;
         }
-        let mut conditions: Vec<(&str, &annexa_model::pipeline::Site, String)> = Vec::new();
-        for job in &cx.pipeline.jobs {
-            if let Some(c) = &job.condition {
-                conditions.push((c, &job.site, format!("job `{}`", job.id)));
-            }
-            for s in &job.steps {
-                if let Some(c) = &s.condition {
-                    conditions.push((
-                        c,
-                        &s.site,
-                        format!("step `{}` of job `{}`", s.label(), job.id),
-                    ));
-                }
-            }
-        }
+        let conditions = cx.pipeline.conditions();
         let mut any = false;
         for (cond, site, what) in conditions.into_iter().filter(|(c, ..)| c.contains("[bot]")) {
             any = true;

@@ -137,6 +137,7 @@ fn secret_values_never_leave_in_any_format() {
     let secrets = [
         "s3cr3t-v4lue-1234",
         "hunter2hunter2",
+        "registry-pass-0001",
         "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
     ];
     for format in ["terminal", "json", "sarif", "markdown", "junit"] {
