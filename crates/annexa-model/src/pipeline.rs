@@ -270,6 +270,8 @@ pub struct Job {
     pub manual_gate: Option<Site>,
     /// Build caches the job restores or saves.
     pub caches: Vec<Site>,
+    /// Artifacts the job uploads or downloads.
+    pub artifacts: Vec<Artifact>,
     pub continue_on_error: bool,
 }
 
@@ -283,6 +285,14 @@ impl Job {
     pub fn label(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)
     }
+}
+
+/// An artifact a job passes on or receives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifact {
+    /// `true` for uploads, `false` for downloads.
+    pub upload: bool,
+    pub site: Site,
 }
 
 /// Where a job runs.

@@ -214,7 +214,8 @@ pub struct NotExamined {
     pub partly_understood: Vec<DiagnosticOut>,
     /// Files excluded by configuration.
     pub excluded: Vec<ExcludedOut>,
-    /// Findings suppressed inline or deselected (`--select` / `--ignore` / `[checks]`).
+    /// Findings suppressed inline, deselected (`--select` / `--ignore` / `[checks]`) or accepted
+    /// by policy (`trusted-owners`).
     pub suppressed: Vec<ObservationOut>,
     /// Findings matched by the baseline.
     pub baselined: Vec<ObservationOut>,
@@ -252,10 +253,7 @@ pub(crate) fn observation(scan: &ScanResult, o: &Observation) -> ObservationOut 
         locations: o.locations.iter().map(|l| location(scan, l)).collect(),
         suppression: o.suppression.as_ref().map(|s| SuppressionOut {
             kind: s.kind().to_owned(),
-            reason: match s {
-                annexa_model::Suppression::Inline { reason } => Some(reason.clone()),
-                _ => None,
-            },
+            reason: s.reason().map(String::from),
         }),
     }
 }
@@ -462,13 +460,9 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 .observations
                 .iter()
                 .filter(|o| {
-                    matches!(
-                        o.suppression,
-                        Some(
-                            annexa_model::Suppression::Inline { .. }
-                                | annexa_model::Suppression::Deselected
-                        )
-                    )
+                    o.suppression
+                        .as_ref()
+                        .is_some_and(|s| *s != annexa_model::Suppression::Baselined)
                 })
                 .count(),
             baselined: scan
@@ -523,13 +517,9 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 .observations
                 .iter()
                 .filter(|o| {
-                    matches!(
-                        o.suppression,
-                        Some(
-                            annexa_model::Suppression::Inline { .. }
-                                | annexa_model::Suppression::Deselected
-                        )
-                    )
+                    o.suppression
+                        .as_ref()
+                        .is_some_and(|s| *s != annexa_model::Suppression::Baselined)
                 })
                 .map(|o| observation(scan, o))
                 .collect(),

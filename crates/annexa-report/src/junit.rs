@@ -31,6 +31,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                         Suppression::Inline { reason } => format!("suppressed inline: {reason}"),
                         Suppression::Deselected => "deselected".to_owned(),
                         Suppression::Baselined => "in the baseline".to_owned(),
+                        Suppression::Policy { reason } => format!("accepted by policy: {reason}"),
                     };
                     s.set_message(format!("{why}: {}", o.message));
                     s

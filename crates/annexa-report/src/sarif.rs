@@ -308,6 +308,10 @@ fn result(input: &ReportInput<'_>, o: &Observation, rule_index: usize) -> SarifR
             kind: "external",
             justification: "in the baseline".to_owned(),
         }],
+        Some(Suppression::Policy { reason }) => vec![SarifSuppression {
+            kind: "external",
+            justification: format!("accepted by policy: {reason}"),
+        }],
     };
     SarifResult {
         rule_id: o.check.as_str().to_owned(),

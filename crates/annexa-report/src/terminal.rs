@@ -263,6 +263,9 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
                 "deselected (--select / --ignore / [checks])".to_owned()
             }
             Some(annexa_model::Suppression::Baselined) => "in the baseline".to_owned(),
+            Some(annexa_model::Suppression::Policy { reason }) => {
+                format!("accepted by policy: {reason}")
+            }
             None => continue,
         };
         let _ = writeln!(

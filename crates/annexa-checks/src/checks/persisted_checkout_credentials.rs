@@ -47,12 +47,7 @@ impl Check for PersistedCheckoutCredentials {
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
         let mut any = false;
         for job in &cx.pipeline.jobs {
-            let uploads = job.steps.iter().any(|s| {
-                s.uses_name().is_some_and(|n| {
-                    n.starts_with("actions/upload-artifact")
-                        || n.starts_with("actions/upload-pages-artifact")
-                })
-            });
+            let uploads = job.artifacts.iter().any(|a| a.upload);
             for step in job
                 .steps
                 .iter()

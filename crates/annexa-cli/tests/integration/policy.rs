@@ -174,3 +174,28 @@ fn baseline_survives_line_shifts_and_gates_only_new_findings() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn trusted_owners_are_accepted_by_policy_and_stay_visible() {
+    let r = repo(WORKFLOW);
+    let (_, before) = json(r.path(), &[]);
+    std::fs::write(
+        r.path().join("annexa.toml"),
+        "[checks]\ntrusted-owners = [\"actions\"]\n",
+    )
+    .expect("write");
+    let (_, after) = json(r.path(), &[]);
+    assert!(!checks_of(&after["findings"]).contains(&"unpinned-external-code".to_owned()));
+    let s = &after["not_examined"]["suppressed"][0];
+    assert_eq!(s["check"], "unpinned-external-code");
+    assert_eq!(s["suppression"]["kind"], "policy");
+    assert!(
+        s["suppression"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("`actions`"))
+    );
+    assert_eq!(
+        before["controls"], after["controls"],
+        "policy acceptance never changes control status"
+    );
+}
