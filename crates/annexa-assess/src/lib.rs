@@ -228,7 +228,7 @@ mod tests {
             subject: SubjectKey::Repo {
                 repo: RepoIdentity {
                     host: "local".into(),
-                    owner: String::new(),
+                    owner: "".into(),
                     name: repo.into(),
                 },
                 commit: None,

@@ -162,13 +162,23 @@ impl Sink {
         )
     }
 
-    /// An observation about a whole file.
+    /// An observation about a whole file. A `not-relevant` one carries no location: there is
+    /// nothing in the file to point at, and the subject key names the file.
     pub fn file(
         &mut self,
         file: &FileInfo,
         outcome: Outcome,
         message: impl Into<String>,
     ) -> &mut Observation {
+        if outcome == Outcome::NotRelevant {
+            return self.push(
+                outcome,
+                file.subject(&Route::root()),
+                message.into(),
+                Vec::new(),
+                file.provenance,
+            );
+        }
         self.at(file, &Site::default(), outcome, message)
     }
 

@@ -103,9 +103,9 @@ pub(crate) fn parse_remote(url: &str) -> Option<RepoIdentity> {
         return None;
     }
     Some(RepoIdentity {
-        host: host.to_ascii_lowercase(),
-        owner: owner.to_owned(),
-        name: name.to_owned(),
+        host: host.to_ascii_lowercase().into(),
+        owner: owner.into(),
+        name: name.into(),
     })
 }
 
@@ -117,15 +117,15 @@ mod tests {
     fn remotes() {
         let r = parse_remote("https://github.com/acme/app.git").unwrap();
         assert_eq!(
-            (r.host.as_str(), r.owner.as_str(), r.name.as_str()),
+            (&*r.host, &*r.owner, &*r.name),
             ("github.com", "acme", "app")
         );
         let r = parse_remote("git@gitlab.com:group/sub/app.git").unwrap();
-        assert_eq!((r.owner.as_str(), r.name.as_str()), ("group/sub", "app"));
+        assert_eq!((&*r.owner, &*r.name), ("group/sub", "app"));
         let r = parse_remote("ssh://git@git.example.com:2222/team/app").unwrap();
-        assert_eq!(r.host, "git.example.com");
+        assert_eq!(&*r.host, "git.example.com");
         let r = parse_remote("https://token@github.com/acme/app").unwrap();
-        assert_eq!(r.owner, "acme");
+        assert_eq!(&*r.owner, "acme");
         assert!(parse_remote("/srv/git/app").is_none());
     }
 }

@@ -168,8 +168,8 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             .and_then(|g| g.identity.clone())
             .unwrap_or(RepoIdentity {
                 host: "local".into(),
-                owner: String::new(),
-                name: folder,
+                owner: "".into(),
+                name: folder.into(),
             });
         repositories.push(Repository {
             display: display_path(p),

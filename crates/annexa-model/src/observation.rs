@@ -1,6 +1,7 @@
 //! Observations, their subjects, locations and provenance (DESIGN.md §3).
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use crate::check::{CheckId, Severity};
 
@@ -159,9 +160,9 @@ impl fmt::Display for Route {
 /// `local/<folder>` when the folder has no remote.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RepoIdentity {
-    pub host: String,
-    pub owner: String,
-    pub name: String,
+    pub host: Arc<str>,
+    pub owner: Arc<str>,
+    pub name: Arc<str>,
 }
 
 impl fmt::Display for RepoIdentity {

@@ -139,7 +139,12 @@ fn every_check_against_its_fixtures() {
                         };
                         (f.path.clone(), line)
                     }
-                    _ => (String::new(), 0),
+                    // Location-less observations (whole repository, or a whole file that is not
+                    // relevant) are matched on the subject's path.
+                    _ => match &o.subject {
+                        annexa_model::SubjectKey::Repo { path, .. } => (path.clone(), 0),
+                        _ => (String::new(), 0),
+                    },
                 };
                 (o.outcome.as_str().to_owned(), path, line)
             };
