@@ -149,14 +149,18 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 }
 
 fn main() -> ExitCode {
+    // Panics are bugs. One inside the engine is contained to its file (a diagnostic); one
+    // anywhere else ends the run with exit code 3.
     std::panic::set_hook(Box::new(|info| {
         eprintln!(
-            "annexa: internal error: {info}\nThis is a bug; please report it with the command you ran."
+            "annexa: internal error (a bug; please report it with the command you ran): {info}"
         );
-        std::process::exit(3);
     }));
     let cli = Cli::parse();
-    match run(cli) {
+    let Ok(outcome) = std::panic::catch_unwind(|| run(cli)) else {
+        return ExitCode::from(3);
+    };
+    match outcome {
         Ok(code) => code,
         Err(e)
             if e.downcast_ref::<UsageError>().is_some()

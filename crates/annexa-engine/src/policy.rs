@@ -59,10 +59,15 @@ impl Baseline {
         Ok(b)
     }
 
-    /// A baseline of the result's open findings.
+    /// A baseline of the result's open findings, plus those already baselined (so writing a
+    /// new baseline while reading an old one keeps the old entries that still apply).
     pub fn of(result: &ScanResult) -> Baseline {
         let mut by: BTreeMap<String, BaselineEntry> = BTreeMap::new();
-        for o in result.observations.iter().filter(|o| o.is_open_finding()) {
+        for o in result
+            .observations
+            .iter()
+            .filter(|o| o.is_open_finding() || o.suppression == Some(Suppression::Baselined))
+        {
             let fp = fingerprint(o);
             by.entry(fp.clone())
                 .and_modify(|e| e.count += 1)
@@ -142,13 +147,21 @@ fn referenced_owner(files: &[crate::SourceFile], o: &Observation) -> Option<Stri
         .binary_search_by(|s| (s.repo, s.path.as_str()).cmp(&(f.repo, f.path.as_str())))
         .ok()
         .map(|i| &files[i])?;
-    let text = file.text.as_deref()?.get(span.start..span.end)?;
-    let owner = text
+    let text = file
+        .text
+        .as_deref()?
+        .get(span.start..span.end)?
         .trim()
-        .trim_matches(['"', '\''])
-        .split('/')
-        .next()?
-        .to_ascii_lowercase();
+        .trim_matches(['"', '\'']);
+    // Only references pinned to a version tag are accepted: a branch or no version at all
+    // stays a finding whoever the owner is.
+    let (target, reference) = text.split_once('@')?;
+    if annexa_model::pipeline::Pinning::of_git_ref(Some(reference))
+        != annexa_model::pipeline::Pinning::Version
+    {
+        return None;
+    }
+    let owner = target.split('/').next()?.to_ascii_lowercase();
     (!owner.is_empty() && !owner.starts_with('.')).then_some(owner)
 }
 

@@ -181,6 +181,22 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         });
     }
 
+    // Two folders that are not git work trees and share a name would share an identity (and so
+    // subject keys and fingerprints): number the later ones.
+    for i in 1..repositories.len() {
+        if &*repositories[i].identity.host == "local" {
+            let mut n = 1;
+            let base = repositories[i].identity.name.clone();
+            while repositories[..i]
+                .iter()
+                .any(|r| r.identity == repositories[i].identity)
+            {
+                n += 1;
+                repositories[i].identity.name = format!("{base}~{n}").into();
+            }
+        }
+    }
+
     let mut excluded = Vec::new();
     let mut candidates = Vec::new();
     for (i, repo) in repositories.iter().enumerate() {
@@ -216,7 +232,39 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                     None
                 },
             };
-            process(c, info, &limits, checks)
+            // A bug triggered by one file is a diagnostic for that file, not the end of the run.
+            let (repo, path, kind) = (c.repo, c.path.clone(), c.kind);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                process(c, info.clone(), &limits, checks)
+            }))
+            .unwrap_or_else(|_| {
+                let message =
+                    "annexa failed on this file (a bug; please report it); not examined".to_owned();
+                FileWork {
+                    file: SourceFile {
+                        repo,
+                        path: path.clone(),
+                        kind,
+                        status: FileStatus::Refused,
+                        provenance: info.provenance,
+                        sha256: None,
+                        text: None,
+                        line_starts: Arc::from([0usize].as_slice()),
+                    },
+                    info,
+                    pipeline: None,
+                    codeowners: None,
+                    dockerfile: None,
+                    update: None,
+                    observations: Vec::new(),
+                    diagnostics: vec![Diagnostic {
+                        repo,
+                        path,
+                        kind: DiagnosticKind::Internal,
+                        message,
+                    }],
+                }
+            })
         })
         .collect();
 
@@ -249,6 +297,12 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         }
         files.push(w.file);
     }
+
+    // Repository contexts list files in path order, whatever order the walk found them in.
+    dockerfiles.sort_by(|a, b| (a.0.repo, &a.0.path).cmp(&(b.0.repo, &b.0.path)));
+    updates.sort_by(|a, b| (a.0.repo, &a.0.path).cmp(&(b.0.repo, &b.0.path)));
+    owners.sort_by(|a, b| (a.0.repo, &a.0.path).cmp(&(b.0.repo, &b.0.path)));
+    policies.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
 
     // Repository-level checks.
     let repo_obs: Vec<Vec<Observation>> = (0..repositories.len())
@@ -429,6 +483,7 @@ fn discover(
         .parents(false)
         .require_git(false)
         .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| e.file_name() != ".git")
         .build();
     for entry in walker.flatten() {
@@ -496,7 +551,11 @@ fn discover(
 /// Secrets found in a file never leave it: the text kept for snippets has every credential a
 /// check found masked. The SHA-256 is of the file as read.
 fn redact_credentials(work: &mut FileWork) {
-    let spans: Vec<annexa_model::Span> = work
+    let Some(text) = work.file.text.clone() else {
+        return;
+    };
+    // The secret strings the check found, each masked wherever it occurs in the file.
+    let mut secrets: Vec<&str> = work
         .observations
         .iter()
         .filter(|o| {
@@ -507,23 +566,34 @@ fn redact_credentials(work: &mut FileWork) {
             Some(annexa_model::Location::File(f)) => f.span,
             _ => None,
         })
+        .filter_map(|s| text.get(s.start..s.end))
+        .filter(|s| !s.trim().is_empty())
         .collect();
-    let Some(text) = &work.file.text else { return };
-    if spans.is_empty() {
+    if secrets.is_empty() {
         return;
     }
+    secrets.sort_unstable();
+    secrets.dedup();
     let mut bytes = text.as_bytes().to_vec();
-    for s in spans {
-        // Every byte but line breaks becomes `*`: byte offsets and line numbers stay, and the
-        // masked range is ASCII, so the text stays UTF-8.
-        for b in bytes.iter_mut().take(s.end.min(text.len())).skip(s.start) {
-            if *b != b'\n' {
-                *b = b'*';
+    for secret in &secrets {
+        for (i, _) in text.match_indices(secret) {
+            // Every byte but line breaks becomes `*`: byte offsets and line numbers stay, and
+            // the masked range is ASCII, so the text stays UTF-8.
+            for b in &mut bytes[i..i + secret.len()] {
+                if *b != b'\n' {
+                    *b = b'*';
+                }
             }
         }
     }
-    // A span cut inside a multi-byte character leaves a partial sequence: the lossy
-    // conversion only replaces it, and cannot unmask anything.
+    // No message of any check may repeat a secret either.
+    for o in &mut work.observations {
+        for s in &secrets {
+            if o.message.contains(s) {
+                o.message = o.message.replace(s, "****");
+            }
+        }
+    }
     let masked = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     work.file.text = Some(Arc::from(masked));

@@ -1,6 +1,6 @@
 //! CODEOWNERS: gitignore-style patterns, the last matching rule wins.
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 
 /// One CODEOWNERS rule.
 #[derive(Clone, Debug)]
@@ -25,8 +25,10 @@ pub struct CodeOwners {
 impl CodeOwners {
     pub fn parse(text: &str) -> CodeOwners {
         let mut out = CodeOwners::default();
-        let mut offset = 0;
-        for (n, raw) in text.split_inclusive('\n').enumerate() {
+        // A byte-order mark is not part of the first pattern; offsets stay those of the file.
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut offset = text.len() - body.len();
+        for (n, raw) in body.split_inclusive('\n').enumerate() {
             let start = offset;
             offset += raw.len();
             let line = raw.trim_end_matches(['\n', '\r']);
@@ -64,26 +66,38 @@ impl CodeOwners {
     }
 }
 
-/// Compile a gitignore-style pattern into globs over repository-relative paths.
+/// Compile a CODEOWNERS pattern into globs over repository-relative paths. As GitHub reads
+/// them: `*` does not cross `/`; a pattern whose last segment has no wildcard (a directory such
+/// as `docs/` or `/build/logs`) owns everything below it; `docs/*` owns only the files
+/// directly in `docs`; a pattern without a `/` (other than a trailing one) matches anywhere.
 fn matchers(pattern: &str) -> Result<Vec<GlobMatcher>, globset::Error> {
     let anchored = pattern.starts_with('/') || pattern.trim_end_matches('/').contains('/');
     let body = pattern.trim_start_matches('/');
     let dir_only = body.ends_with('/');
     let body = body.trim_end_matches('/');
-    let base = if body.is_empty() {
+    let base = if body.is_empty() || body == "*" {
         "**".to_owned()
     } else if anchored {
         body.to_owned()
     } else {
         format!("**/{body}")
     };
-    let mut globs = vec![format!("{base}/**")];
+    let last = body.rsplit('/').next().unwrap_or(body);
+    let mut globs = Vec::new();
+    if dir_only || !last.contains(['*', '?', '[']) || base == "**" {
+        globs.push(format!("{base}/**"));
+    }
     if !dir_only {
         globs.push(base);
     }
     globs
         .into_iter()
-        .map(|g| Glob::new(&g).map(|g| g.compile_matcher()))
+        .map(|g| {
+            GlobBuilder::new(&g)
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher())
+        })
         .collect()
 }
 
@@ -110,5 +124,11 @@ mod tests {
         assert!(unanchored.owner_of(".github/workflows/ci.yml").is_some());
         let star = CodeOwners::parse("*.yml @y\n");
         assert!(star.owner_of(".github/workflows/ci.yml").is_some());
+        // `dir/*` owns only the files directly in it, as GitHub reads it.
+        let shallow = CodeOwners::parse("/.github/* @team\n");
+        assert!(shallow.owner_of(".github/CODEOWNERS").is_some());
+        assert!(shallow.owner_of(".github/workflows/ci.yml").is_none());
+        let all = CodeOwners::parse("* @all\n");
+        assert!(all.owner_of("a/b/c.rs").is_some());
     }
 }

@@ -452,7 +452,7 @@ fn job(cx: &mut Cx<'_>, id: &str, v: &Value) -> Job {
             job.name = n.name.clone();
             job.needs = n.needs.clone();
             job.condition = n.r#if.as_ref().map(if_text);
-            job.continue_on_error = matches!(n.continue_on_error, BoE::Literal(true));
+            job.continue_on_error = !matches!(n.continue_on_error, BoE::Literal(false));
             job.runner = Some(runner_typed(cx, &n.runs_on, route.key("runs-on")));
             job.environment = n
                 .environment
@@ -742,13 +742,28 @@ fn lenient_step(cx: &mut Cx<'_>, index: usize, route: Route, v: &Value) -> Step 
     let (action, tools) = if let Some(u) = scalar("uses") {
         let target = raw_uses_ref(cx, &u, route.key("uses"), ExternalKind::Action);
         let tools = classify_uses(&target.name);
-        (
-            StepAction::Uses {
-                target,
-                inputs: Vec::new(),
-            },
-            tools,
-        )
+        // Inputs come from the generic tree, so checks that read them still see them.
+        let inputs = match v.get("with") {
+            Some(Value::Mapping(m)) => m
+                .iter()
+                .filter_map(|(k, x)| {
+                    let name = k.as_str()?;
+                    let value = match x {
+                        Value::String(s) => s.clone(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        _ => return None,
+                    };
+                    Some(Input {
+                        name: name.to_owned(),
+                        value,
+                        site: cx.site(route.key("with").key(name)),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        (StepAction::Uses { target, inputs }, tools)
     } else if let Some(run) = scalar("run") {
         let tools = classify_script(&run);
         (

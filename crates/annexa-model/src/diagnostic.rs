@@ -22,6 +22,8 @@ pub enum DiagnosticKind {
     SymlinkOutsideTree,
     /// Could not be read (permissions, I/O error).
     Unreadable,
+    /// annexa failed on this file (a bug); the rest of the run went on.
+    Internal,
 }
 
 impl DiagnosticKind {
@@ -36,6 +38,7 @@ impl DiagnosticKind {
             DiagnosticKind::PartlyUnderstood => "partly-understood",
             DiagnosticKind::SymlinkOutsideTree => "symlink-outside-tree",
             DiagnosticKind::Unreadable => "unreadable",
+            DiagnosticKind::Internal => "internal-error",
         }
     }
 

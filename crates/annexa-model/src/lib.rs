@@ -1,7 +1,7 @@
 //! annexa's domain model: the nouns of DESIGN.md §3 as plain types.
 //!
 //! Architecture invariant: this crate does no I/O and depends on nothing heavier than
-//! `thiserror`. Every other crate speaks these types; public formats (JSON, SARIF, OSCAL,
+//! `thiserror` and `aho-corasick` (the security-tool tables match scripts in one pass). Every other crate speaks these types; public formats (JSON, SARIF, OSCAL,
 //! evidence records) are separate versioned types built from them in the report crate.
 
 pub mod check;

@@ -154,8 +154,52 @@ impl Dockerfile {
     }
 }
 
+/// Bracket depth of a JSON / JSON5 text, ignoring brackets inside strings.
+fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut quote, mut escaped) = (0usize, 0usize, None::<char>, false);
+    for c in text.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    max
+}
+
+/// The parser's message without the quoted source line (which could hold a secret): its
+/// position and expectation only.
 fn first_line(s: &str) -> String {
-    s.split_whitespace().take(12).collect::<Vec<_>>().join(" ")
+    let position = s
+        .split("-->")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default();
+    let expected = s
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .unwrap_or("syntax error");
+    if position.is_empty() {
+        expected.to_owned()
+    } else {
+        format!("at {position}: {expected}")
+    }
 }
 
 /// The fallback for files the grammar rejects (heredocs, newer syntax): `FROM` instructions
@@ -254,7 +298,7 @@ impl UpdateConfig {
             .map(String::from)
             .collect();
         let route = Route::root().key("updates");
-        let cooldown = updates.iter().any(|u| u.get("cooldown").is_some());
+        let cooldown = !updates.is_empty() && updates.iter().all(|u| u.get("cooldown").is_some());
         let code_execution = updates
             .iter()
             .enumerate()
@@ -290,6 +334,13 @@ impl UpdateConfig {
 
     /// Renovate configuration (JSON, or JSON5 for `*.json5` and `.renovaterc`).
     pub fn renovate(path: &str, text: &str) -> Result<UpdateConfig, String> {
+        // The JSON5 parser recurses without a limit: refuse deep nesting before parsing.
+        let depth = json_depth(text);
+        if depth > 64 {
+            return Err(format!(
+                "nests about {depth} levels deep, over the limit of 64; not examined"
+            ));
+        }
         let v: serde_json::Value = if path.ends_with(".json5") || path.ends_with(".renovaterc") {
             json5::from_str(text).map_err(|e| format!("invalid JSON5: {e}"))?
         } else {
@@ -410,5 +461,11 @@ mod tests {
         .unwrap();
         assert!(!r.covers_actions);
         assert!(UpdateConfig::renovate("renovate.json", "[1]").is_err());
+        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+        assert!(
+            UpdateConfig::renovate("renovate.json5", &deep)
+                .unwrap_err()
+                .contains("levels deep")
+        );
     }
 }

@@ -100,7 +100,7 @@ pub struct ObservationOut {
 
 #[derive(Serialize, JsonSchema)]
 pub struct SuppressionOut {
-    /// `inline`, `deselected` or `baselined`.
+    /// `inline`, `deselected`, `baselined` or `policy`.
     pub kind: String,
     pub reason: Option<String>,
 }

@@ -57,6 +57,36 @@ pub fn render(input: &ReportInput<'_>) -> String {
         }
         report.add_test_suite(suite);
     }
+    // What was not examined is part of every report: unreadable files as errors, files
+    // examined in part as failures, excluded files as skipped.
+    let mut files = TestSuite::new("annexa/not-examined");
+    for d in &scan.diagnostics {
+        let kind = if d.kind.is_skip() {
+            NonSuccessKind::Error
+        } else {
+            NonSuccessKind::Failure
+        };
+        let mut s = TestCaseStatus::non_success(kind);
+        s.set_message(d.message.clone());
+        s.set_type(d.kind.as_str());
+        let mut case = TestCase::new(
+            format!("{}/{}", scan.repositories[d.repo as usize].display, d.path),
+            s,
+        );
+        case.set_classname("annexa/not-examined");
+        files.add_test_case(case);
+    }
+    for e in &scan.excluded {
+        let mut s = TestCaseStatus::skipped();
+        s.set_message(format!("excluded by `{}`", e.pattern));
+        let mut case = TestCase::new(
+            format!("{}/{}", scan.repositories[e.repo as usize].display, e.path),
+            s,
+        );
+        case.set_classname("annexa/not-examined");
+        files.add_test_case(case);
+    }
+    report.add_test_suite(files);
     report
         .to_string()
         .unwrap_or_else(|e| format!("<!-- JUnit serialisation failed: {e} -->\n"))

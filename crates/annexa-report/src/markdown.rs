@@ -132,6 +132,35 @@ pub fn render(input: &ReportInput<'_>) -> String {
         );
     }
     out.push_str("\nFiles show design only: no control is implemented without period evidence.\n\n</details>\n");
+    let suppressed: Vec<&Observation> = scan
+        .observations
+        .iter()
+        .filter(|o| o.suppression.is_some())
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Suppressed, deselected or baselined ({}):**",
+            suppressed.len()
+        );
+        for o in suppressed.iter().take(MAX_ROWS) {
+            let why = o
+                .suppression
+                .as_ref()
+                .map_or_else(String::new, |s| match s.reason() {
+                    Some(r) => format!("{}: {r}", s.kind()),
+                    None => s.kind().to_owned(),
+                });
+            let _ = writeln!(
+                out,
+                "- `{}` {} — {} ({})",
+                o.check.as_str(),
+                escape(&where_(input, o)),
+                escape(&o.message),
+                escape(&why)
+            );
+        }
+    }
     let skipped: Vec<_> = scan
         .diagnostics
         .iter()
@@ -147,6 +176,10 @@ pub fn render(input: &ReportInput<'_>) -> String {
         for d in skipped.iter().take(20) {
             let _ = writeln!(out, "- {}: {}", escape(&d.path), escape(&d.message));
         }
+    }
+    out.push_str("\n**Evidence this run did not have:**\n");
+    for m in crate::json::missing_sources() {
+        let _ = writeln!(out, "- {m}");
     }
     out
 }

@@ -77,7 +77,7 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<Arc<str>, Refusal> {
     text_from_bytes(bytes)
 }
 
-/// Validate bytes as a text file: no NUL bytes, valid UTF-8 (a leading BOM is dropped).
+/// Validate bytes as a text file: no NUL bytes, valid UTF-8.
 pub fn text_from_bytes(bytes: Vec<u8>) -> Result<Arc<str>, Refusal> {
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         return Err(Refusal::new(
@@ -92,10 +92,8 @@ pub fn text_from_bytes(bytes: Vec<u8>) -> Result<Arc<str>, Refusal> {
             format!("not valid UTF-8 (first bad byte at offset {at}); not examined"),
         )
     })?;
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_owned(),
-        None => text,
-    };
+    // A byte-order mark stays: the text is the file as read (its SHA-256 must match), and the
+    // parsers skip it.
     Ok(Arc::from(text))
 }
 
@@ -327,6 +325,16 @@ mod tests {
             parse(&deep).err().map(|r| r.kind),
             Some(DiagnosticKind::TooDeep)
         );
+    }
+
+    #[test]
+    fn byte_order_mark_is_kept_and_skipped() {
+        let t = text_from_bytes(b"\xef\xbb\xbfon: push\n".to_vec()).unwrap();
+        assert!(t.starts_with('\u{feff}'));
+        let f = YamlFile::parse(t, &Limits::default()).unwrap();
+        assert!(f.value.get("on").is_some());
+        let s = f.span(&Route::root().key("on")).unwrap();
+        assert_eq!(&f.text[s.start..s.end], "push");
     }
 
     #[test]

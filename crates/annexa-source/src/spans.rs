@@ -202,11 +202,14 @@ pub fn load(text: &str) -> Result<(Value, SpanTree), LoadError> {
                     value.to_mut().pop();
                 }
                 let v = resolve(&value, style, tag.as_deref());
+                // Weigh a scalar by its length as well, so one long anchored string repeated by
+                // many aliases exhausts the budget too.
+                let size = 1 + value.len() / 64;
                 if anchor != 0 {
-                    l.anchors.insert(anchor, (v.clone(), 1));
+                    l.anchors.insert(anchor, (v.clone(), size));
                 }
                 let key_text = v.as_str().map(Box::from);
-                l.add(v, key_text, span, 1)?;
+                l.add(v, key_text, span, size)?;
             }
             Event::Alias(id) => {
                 let size = l.anchors.get(&id).map_or(1, |a| a.1);
@@ -593,6 +596,13 @@ mod tests {
             s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
         }
         assert!(matches!(load(&s), Err(LoadError::AliasBudget(_))));
+        // One long string, many aliases: refused by weight, not copied.
+        let long = format!(
+            "a: &a \"{}\"\nb: [{}]\n",
+            "x".repeat(200_000),
+            vec!["*a"; 20_000].join(", ")
+        );
+        assert!(matches!(load(&long), Err(LoadError::AliasBudget(_))));
         assert!(matches!(load("a: [1, 2\n"), Err(LoadError::Syntax(_))));
     }
 }

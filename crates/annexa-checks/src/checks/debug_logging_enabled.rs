@@ -54,7 +54,17 @@ impl Check for DebugLoggingEnabled {
                 .any(|d| d.eq_ignore_ascii_case(&v.name))
         }) {
             any = true;
-            if matches!(v.value.trim().to_ascii_lowercase().as_str(), "true" | "1") {
+            if v.value.contains("${{") || v.value.trim_start().starts_with('$') {
+                out.at(
+                    cx.file,
+                    &v.site,
+                    Outcome::Unknown,
+                    format!(
+                        "`{}` is set at run time (`{}`); its value cannot be read from the file",
+                        v.name, v.value
+                    ),
+                );
+            } else if matches!(v.value.trim().to_ascii_lowercase().as_str(), "true" | "1") {
                 out.at(
                     cx.file,
                     &v.site,

@@ -55,29 +55,33 @@ impl Check for DependencyUpdatesSkipActions {
             );
             return;
         }
-        for u in &cx.updates {
-            let loc = u.file.location(&u.parsed.site);
-            if u.parsed.covers_actions {
-                out.repo(
-                    cx,
-                    Outcome::Pass,
-                    format!(
-                        "{} in {} updates GitHub Actions",
-                        u.parsed.tool, u.file.path
-                    ),
-                    vec![loc],
-                );
-            } else {
-                out.repo(
-                    cx,
-                    Outcome::Fail,
-                    format!(
-                        "{} in {} does not update GitHub Actions",
-                        u.parsed.tool, u.file.path
-                    ),
-                    vec![loc],
-                );
-            }
-        }
+        let active: Vec<_> = cx.updates.iter().filter(|u| !u.parsed.disabled).collect();
+        let locations = active
+            .iter()
+            .map(|u| u.file.location(&u.parsed.site))
+            .collect();
+        match active.iter().find(|u| u.parsed.covers_actions) {
+            Some(u) => out.repo(
+                cx,
+                Outcome::Pass,
+                format!(
+                    "{} in {} updates GitHub Actions",
+                    u.parsed.tool, u.file.path
+                ),
+                locations,
+            ),
+            None if active.is_empty() => out.repo(
+                cx,
+                Outcome::NotRelevant,
+                "every update configuration is disabled",
+                Vec::new(),
+            ),
+            None => out.repo(
+                cx,
+                Outcome::Fail,
+                "no active update configuration updates GitHub Actions",
+                locations,
+            ),
+        };
     }
 }

@@ -146,7 +146,9 @@ impl Check for DeployWithoutGate {
         for job in &cx.pipeline.jobs {
             let Some(why) = deploys(job) else { continue };
             any = true;
-            if let Some(env) = &job.environment {
+            if let Some(env) = job.environment.as_ref().filter(|e| e.name.contains("${{")) {
+                out.at(cx.file, &env.site, Outcome::Unknown, format!("job `{}` {why} and chooses its environment at run time (`{}`); which gate applies cannot be read from the file", job.id, env.name));
+            } else if let Some(env) = &job.environment {
                 out.at(cx.file, &env.site, Outcome::Pass, format!("job `{}` {why} and targets environment `{}` (its protection rules are platform state)", job.id, env.name));
             } else if let Some(gate) = &job.manual_gate {
                 out.at(

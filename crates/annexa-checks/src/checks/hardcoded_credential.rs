@@ -72,13 +72,16 @@ const TOKEN_PREFIXES: &[(&str, usize)] = &[
     ("-----BEGIN", 30),
 ];
 
-/// Whether `value` looks like a well-known token; returns its byte range within `value`.
-pub(crate) fn token_in(value: &str) -> Option<(usize, usize)> {
+/// Every well-known token in `value`, as byte ranges within `value`.
+pub(crate) fn tokens_in(value: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    // A private key block runs to the end of the value; look for its marker once.
+    let has_private_key = value.contains("PRIVATE KEY");
     for (prefix, min) in TOKEN_PREFIXES {
         for (i, _) in value.match_indices(prefix) {
             let rest = &value[i..];
             let len = if *prefix == "-----BEGIN" {
-                if !rest.contains("PRIVATE KEY") {
+                if !has_private_key {
                     continue;
                 }
                 rest.len()
@@ -87,18 +90,27 @@ pub(crate) fn token_in(value: &str) -> Option<(usize, usize)> {
                     .unwrap_or(rest.len())
             };
             if len >= *min {
-                return Some((i, i + len));
+                out.push((i, i + len));
             }
         }
     }
     // AWS access key ids: AKIA followed by 16 upper-case letters or digits.
-    value.match_indices("AKIA").find_map(|(i, _)| {
+    out.extend(value.match_indices("AKIA").filter_map(|(i, _)| {
         let id = value.get(i..i + 20)?;
         id[4..]
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             .then_some((i, i + 20))
-    })
+    }));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The first well-known token in `value`.
+#[cfg(test)]
+fn token_in(value: &str) -> Option<(usize, usize)> {
+    tokens_in(value).into_iter().next()
 }
 
 fn secret_name(name: &str) -> bool {
@@ -170,14 +182,14 @@ impl Check for HardcodedCredential {
         for (what, value, site) in candidates {
             let named = what.starts_with("variable") || what.starts_with("input");
             let name_part = what.split('`').nth(1).unwrap_or_default();
-            let hit = if let Some((a, b)) = token_in(value) {
-                Some((&value[a..b], "looks like a real token"))
-            } else if named && secret_name(name_part) && literal_secret(value) {
-                Some((value.trim(), "holds a literal value"))
-            } else {
-                None
-            };
-            if let Some((secret, why)) = hit {
+            let mut hits: Vec<(&str, &str)> = tokens_in(value)
+                .into_iter()
+                .map(|(a, b)| (&value[a..b], "looks like a real token"))
+                .collect();
+            if hits.is_empty() && named && secret_name(name_part) && literal_secret(value) {
+                hits.push((value.trim(), "holds a literal value"));
+            }
+            for (secret, why) in hits {
                 any = true;
                 let span = value_span(cx.source, site, secret);
                 out.at_span(

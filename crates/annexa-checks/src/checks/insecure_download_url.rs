@@ -68,9 +68,16 @@ fn detect(line: &str) -> Option<(String, String)> {
             && !host.starts_with('$'))
         .then_some(u)
     })?;
+    // Never repeat credentials embedded in the URL (`http://user:token@host/...`).
+    let rest = &url["http://".len()..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let shown = match rest[..authority_end].rfind('@') {
+        Some(at) => format!("http://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    };
     Some((
         url.to_owned(),
-        format!("downloads over plain HTTP (`{url}`)"),
+        format!("downloads over plain HTTP (`{shown}`)"),
     ))
 }
 

@@ -34,34 +34,36 @@ check! {
 }
 
 fn detect(line: &str) -> Option<(String, String)> {
-    let w = words(line);
-    let pos = |s: &str| w.iter().position(|x| *x == s);
-    if let (Some(g), Some(_)) = (pos("gh"), pos("--admin"))
-        && w.get(g + 1) == Some(&"pr")
-        && w.get(g + 2) == Some(&"merge")
-    {
-        return Some((
-            line.trim().to_owned(),
-            "merges with `--admin`, past branch protection".to_owned(),
-        ));
-    }
-    if let Some(g) = pos("git")
-        && w.get(g + 1) == Some(&"push")
-    {
-        let rest = &w[g + 2..];
-        let forced = rest.iter().any(|x| {
+    // Judge each command of the line on its own (`a && b; c || d`).
+    line.split(['&', ';', '|']).find_map(|cmd| {
+        let w = words(cmd);
+        let pos = |s: &str| w.iter().position(|x| *x == s);
+        if let Some(g) = pos("gh")
+            && w.get(g + 1) == Some(&"pr")
+            && w.get(g + 2) == Some(&"merge")
+            && w.contains(&"--admin")
+        {
+            return Some((
+                line.trim().to_owned(),
+                "merges with `--admin`, past branch protection".to_owned(),
+            ));
+        }
+        let g = pos("git")?;
+        if w.get(g + 1) != Some(&"push") {
+            return None;
+        }
+        let forced = w[g + 2..].iter().any(|x| {
             matches!(*x, "--force" | "-f" | "--force-with-lease")
                 || x.starts_with("--force-with-lease=")
                 || (x.starts_with('+') && x.len() > 1)
         });
-        if forced {
-            return Some((
+        forced.then(|| {
+            (
                 line.trim().to_owned(),
                 "force-pushes, rewriting published history".to_owned(),
-            ));
-        }
-    }
-    None
+            )
+        })
+    })
 }
 
 impl Check for ProtectionBypassInPipeline {
@@ -83,5 +85,7 @@ mod tests {
         assert!(super::detect("git push --force origin main").is_some());
         assert!(super::detect("git push origin +HEAD:gh-pages").is_some());
         assert!(super::detect("git push origin main").is_none());
+        assert!(super::detect("git push origin main && rm -f x").is_none());
+        assert!(super::detect("git fetch && git push -f origin main").is_some());
     }
 }

@@ -43,7 +43,17 @@ impl Check for UnsecureCommandsEnabled {
                 .eq_ignore_ascii_case("ACTIONS_ALLOW_UNSECURE_COMMANDS")
         }) {
             any = true;
-            if v.value.trim().eq_ignore_ascii_case("true") {
+            if v.value.contains("${{") || v.value.trim_start().starts_with('$') {
+                out.at(
+                    cx.file,
+                    &v.site,
+                    Outcome::Unknown,
+                    format!(
+                        "`{}` is set at run time (`{}`); its value cannot be read from the file",
+                        v.name, v.value
+                    ),
+                );
+            } else if v.value.trim().eq_ignore_ascii_case("true") {
                 out.at(
                     cx.file,
                     &v.site,

@@ -76,13 +76,18 @@ pub(crate) fn piped_download(line: &str) -> Option<&str> {
             continue;
         }
         if n > 0 && fetched {
-            let first = part
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            // The command the download is piped into, looking through `sudo` / `env`.
+            let mut words = part.split_whitespace().map(|w| w.to_ascii_lowercase());
+            let mut first = words.next().unwrap_or_default();
+            while matches!(first.rsplit('/').next(), Some("sudo" | "env")) {
+                first = words.next().unwrap_or_default();
+                while first.starts_with('-') {
+                    first = words.next().unwrap_or_default();
+                }
+            }
             let first = first.rsplit('/').next().unwrap_or_default();
-            if SHELLS.contains(&first) {
+            let inline_code = words.next().is_some_and(|w| w == "-c" || w == "-e");
+            if SHELLS.contains(&first) && first != "sudo" && !inline_code {
                 return Some(l);
             }
         }
@@ -161,6 +166,11 @@ mod tests {
         assert!(piped_download("sh -c \"$(curl -fsSL https://x)\"").is_some());
         assert!(piped_download("curl -s https://api | jq .tag").is_none());
         assert!(piped_download("cat x | sh").is_none());
+        assert!(
+            piped_download("curl -fsSL https://x/key.gpg | sudo tee /etc/apt/keyrings/x.gpg")
+                .is_none()
+        );
+        assert!(piped_download("curl -s https://api | python3 -c 'import json'").is_none());
         assert!(piped_download("curl -o f https://x || sh fallback.sh").is_none());
     }
 }

@@ -55,9 +55,16 @@ impl Check for WorkflowLevelIdToken {
             .iter()
             .filter(|j| grants_id_token(&j.permissions.set))
             .count();
+        // Jobs with their own `permissions:` replace the workflow's; the others inherit it.
+        let inheriting = cx
+            .pipeline
+            .jobs
+            .iter()
+            .filter(|j| j.permissions.set == PermissionSet::Undeclared)
+            .count();
         match (&cx.pipeline.permissions.site, workflow) {
-            (Some(site), true) if cx.pipeline.jobs.len() > 1 => {
-                out.at(cx.file, site, Outcome::Fail, format!("every one of the {} jobs can mint OIDC tokens (`id-token: write` at workflow level)", cx.pipeline.jobs.len()));
+            (Some(site), true) if inheriting > 1 => {
+                out.at(cx.file, site, Outcome::Fail, format!("{inheriting} jobs inherit `id-token: write` from the workflow and can mint OIDC tokens"));
             }
             _ if jobs > 0 || workflow => {
                 out.file(

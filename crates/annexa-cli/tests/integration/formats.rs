@@ -106,10 +106,17 @@ fn junit_is_well_formed_and_counts_findings() {
     assert!(xml.starts_with("<?xml"));
     let failures = xml.matches("<failure").count();
     let json: serde_json::Value = serde_json::from_str(&run(&example, "json")).expect("json");
-    assert_eq!(failures, json["findings"].as_array().map_or(0, Vec::len));
+    let partly = json["not_examined"]["partly_understood"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(
+        failures,
+        json["findings"].as_array().map_or(0, Vec::len) + partly
+    );
+    // One suite per check, plus the files not examined.
     assert_eq!(
         xml.matches("<testsuite ").count(),
-        annexa_model::CheckId::ALL.len()
+        annexa_model::CheckId::ALL.len() + 1
     );
     // Well formed: a real XML reader goes through every event without an error.
     let mut reader = quick_xml::Reader::from_str(&xml);
@@ -128,7 +135,12 @@ fn junit_is_well_formed_and_counts_findings() {
     let observed = json["passes"].as_array().map_or(0, Vec::len)
         + json["findings"].as_array().map_or(0, Vec::len)
         + json["unknowns"].as_array().map_or(0, Vec::len);
-    assert_eq!(cases, observed);
+    let not_examined = json["diagnostics"].as_array().map_or(0, Vec::len)
+        + json["not_examined"]["excluded"]
+            .as_array()
+            .map_or(0, Vec::len);
+    assert_eq!(cases, observed + not_examined);
+    assert!(xml.contains("broken.yml"), "the unparsable file is listed");
 }
 
 #[test]
