@@ -563,6 +563,8 @@ impl ToolCategory {
 pub struct SecurityTool {
     pub category: ToolCategory,
     pub name: &'static str,
+    /// The command in the script that runs it (empty for packaged steps).
+    pub command: &'static str,
 }
 
 /// Packaged steps (actions, orbs, pipes, tasks, templates) known to run security tooling,
@@ -663,7 +665,11 @@ pub fn classify_uses(name: &str) -> Vec<SecurityTool> {
     KNOWN_PACKAGES
         .iter()
         .filter(|(prefix, ..)| lower.starts_with(prefix))
-        .map(|&(_, category, name)| SecurityTool { category, name })
+        .map(|&(_, category, name)| SecurityTool {
+            category,
+            name,
+            command: "",
+        })
         .take(1)
         .collect()
 }
@@ -705,11 +711,18 @@ pub fn classify_script(script: &str) -> Vec<SecurityTool> {
                 .unwrap_or(i),
             i => i,
         };
-        let Some(&(_, category, name)) = KNOWN_COMMANDS.get(idx) else {
+        let Some(&(command, category, name)) = KNOWN_COMMANDS.get(idx) else {
             continue;
         };
         if !found.iter().any(|t| t.name == name) {
-            found.push(SecurityTool { category, name });
+            // The spelling used in the script (`cargo audit` for `cargo-audit`).
+            let extra = m.pattern().as_usize().checked_sub(KNOWN_COMMANDS.len());
+            let command = extra.map_or(command, |e| ["cargo audit", "cargo deny"][e.min(1)]);
+            found.push(SecurityTool {
+                category,
+                name,
+                command,
+            });
         }
     }
     // Report in the table's order, whatever order the script mentions them in.

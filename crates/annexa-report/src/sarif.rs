@@ -339,11 +339,24 @@ fn result(input: &ReportInput<'_>, o: &Observation, rule_index: usize) -> SarifR
 pub fn render(input: &ReportInput<'_>) -> String {
     let scan = input.scan;
     let rule_index = |o: &Observation| scan.checks.iter().position(|m| m.id == o.check);
+    // Code scanning merges results with one fingerprint: number the findings that share a
+    // subject (several in one script) so each stays its own alert.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let results = scan
         .observations
         .iter()
         .filter(|o| o.outcome == Outcome::Fail)
-        .filter_map(|o| Some(result(input, o, rule_index(o)?)))
+        .filter_map(|o| {
+            let mut r = result(input, o, rule_index(o)?);
+            let n = seen
+                .entry(r.partial_fingerprints.subject.clone())
+                .or_insert(0);
+            if *n > 0 {
+                r.partial_fingerprints.subject = format!("{}:{n}", r.partial_fingerprints.subject);
+            }
+            *n += 1;
+            Some(r)
+        })
         .collect();
     let notifications = scan
         .diagnostics

@@ -50,10 +50,13 @@ impl Check for CacheInRelease {
         let releases = cx.pipeline.releases();
         let mut any = false;
         for job in &cx.pipeline.jobs {
-            let why = if releases {
-                Some("runs for releases".to_owned())
-            } else {
-                deploys(job)
+            // In a release pipeline, the jobs that build what is released: those that publish
+            // or upload artifacts (lint and test jobs may keep their caches).
+            let builds_release = job.artifacts.iter().any(|a| a.upload);
+            let why = match deploys(job) {
+                Some(why) => Some(why),
+                None if releases && builds_release => Some("builds release artifacts".to_owned()),
+                None => None,
             };
             let Some(why) = why else { continue };
             any = true;

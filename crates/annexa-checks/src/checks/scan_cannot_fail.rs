@@ -35,22 +35,23 @@ check! {
 }
 
 /// Whether a script line ends a scan command with an "ignore failure" suffix.
-fn ignores_failure(script: &str, tool: &str) -> bool {
-    let tool = tool.to_ascii_lowercase();
+/// Whether a line that runs `command` ends it with an "ignore failure" suffix.
+fn ignores_failure(script: &str, command: &str) -> bool {
+    if command.is_empty() {
+        return false;
+    }
+    let command = command.to_ascii_lowercase();
     script.lines().any(|line| {
-        let l = line.to_ascii_lowercase();
-        let compact: String = l.split_whitespace().collect::<Vec<_>>().join(" ");
-        (compact.contains(&tool) || tool_word_in(&compact, &tool))
+        let compact: String = line
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        compact.contains(&command)
             && ["|| true", "|| exit 0", "|| :", "||true", "|| echo"]
                 .iter()
                 .any(|s| compact.contains(s))
     })
-}
-
-fn tool_word_in(line: &str, tool: &str) -> bool {
-    tool.split_whitespace()
-        .next()
-        .is_some_and(|first| line.contains(first))
 }
 
 impl Check for ScanCannotFail {
@@ -89,7 +90,7 @@ impl Check for ScanCannotFail {
                     ),
                 );
             } else if let StepAction::Run { script, site, .. } = &step.action
-                && ignores_failure(script, name)
+                && ignores_failure(script, tool.command)
             {
                 out.at(
                     cx.file,

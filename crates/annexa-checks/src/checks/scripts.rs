@@ -1,6 +1,7 @@
 //! Helpers for checks that read run scripts line by line.
 
 use annexa_model::Span;
+
 use annexa_model::pipeline::{Job, Site, Step, StepAction};
 
 use crate::check::PipelineCx;
@@ -62,12 +63,41 @@ pub(crate) fn line_check(
 ) {
     use annexa_model::Outcome;
     let mut failed = false;
+    // Search each step's source from where the previous line was found, so a flagged line is
+    // located at its own occurrence, not at an earlier identical fragment.
+    let mut cursor: Option<(*const Site, usize)> = None;
     for l in script_lines(cx) {
+        let from = match cursor {
+            Some((site, at)) if std::ptr::eq(site, l.site) => at,
+            _ => 0,
+        };
+        let line_at = l
+            .site
+            .span
+            .and_then(|s| cx.source.get(s.start..s.end))
+            .and_then(|hay| hay.get(from..)?.find(l.line.trim()).map(|i| from + i));
+        cursor = Some((
+            l.site as *const Site,
+            line_at.map_or(from, |i| i + l.line.trim().len()),
+        ));
         let Some((fragment, why)) = detect(l.line) else {
             continue;
         };
         failed = true;
-        let span = span_of(cx.source, l.site, &fragment);
+        let span = match (l.site.span, line_at) {
+            (Some(s), Some(at)) => {
+                let line_start = s.start + at;
+                cx.source
+                    .get(line_start..s.end)
+                    .and_then(|rest| rest.find(fragment.trim()))
+                    .map(|i| Span {
+                        start: line_start + i,
+                        end: line_start + i + fragment.trim().len(),
+                    })
+            }
+            _ => None,
+        }
+        .or_else(|| span_of(cx.source, l.site, &fragment));
         out.at_span(
             cx.file,
             l.site,
