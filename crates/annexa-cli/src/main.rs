@@ -230,25 +230,41 @@ fn emit(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
 }
 
 /// Like [`emit`], for reporters that stream.
+///
+/// A new or regular file is written atomically (a temporary file in the same folder, renamed
+/// over the target once complete), so a crash never leaves half a report. Anything else that
+/// already exists — `/dev/null`, a FIFO, a terminal — is written in place: renaming over it
+/// would replace the device with a regular file.
 fn emit_with(
     output: &Option<PathBuf>,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    let cannot = |path: &Path, e: &dyn std::fmt::Display| {
+        usage(format!("{}: cannot write: {e}", path.display()))
+    };
     match output {
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| cannot(path, &e))?;
+            let mut buf = std::io::BufWriter::new(file);
+            write(&mut buf)
+                .and_then(|()| buf.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         Some(path) => {
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)
-                .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(path, &e))?;
             let mut buf = std::io::BufWriter::new(tmp);
             write(&mut buf).with_context(|| format!("writing {}", path.display()))?;
             let tmp = buf
                 .into_inner()
                 .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error()))?;
-            tmp.persist(path)
-                .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+            tmp.persist(path).map_err(|e| cannot(path, &e))?;
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

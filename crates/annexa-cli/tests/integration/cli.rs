@@ -160,6 +160,39 @@ fn output_file_is_written_whole() {
 }
 
 #[test]
+fn output_to_a_device_writes_through_it_and_keeps_it_a_device() {
+    use std::os::unix::fs::FileTypeExt as _;
+    // A FIFO stands in for /dev/null: the report must be written into it, never renamed over it.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fifo = tmp.path().join("report.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read fifo"))
+    };
+    annexa()
+        .arg("scan")
+        .arg(example())
+        .args(["--format", "json", "--output"])
+        .arg(&fifo)
+        .assert()
+        .code(0);
+    let text = reader.join().expect("reader");
+    assert!(text.contains("\"schema_version\": 1"));
+    assert!(
+        std::fs::metadata(&fifo)
+            .expect("still there")
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced by a file"
+    );
+}
+
+#[test]
 fn no_color_is_honoured_and_files_get_plain_text() {
     let out = annexa()
         .env("NO_COLOR", "1")
