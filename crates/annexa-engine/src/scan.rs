@@ -150,6 +150,31 @@ struct FileWork {
     diagnostics: Vec<Diagnostic>,
 }
 
+impl FileWork {
+    /// The work for a file before anything is read: not examined, no findings.
+    fn refused(repo: u32, path: String, kind: FileKind, info: FileInfo) -> FileWork {
+        FileWork {
+            file: SourceFile {
+                repo,
+                path,
+                kind,
+                status: FileStatus::Refused,
+                provenance: info.provenance,
+                sha256: None,
+                text: None,
+                line_starts: Arc::from([0usize].as_slice()),
+            },
+            info,
+            pipeline: None,
+            codeowners: None,
+            dockerfile: None,
+            update: None,
+            observations: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
 /// Scan repository folders. Errors are per file (diagnostics); the scan itself only fails when
 /// a PATH does not exist or is not a folder.
 pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, ScanError> {
@@ -238,32 +263,16 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                 process(c, info.clone(), &limits, checks)
             }))
             .unwrap_or_else(|_| {
+                let mut work = FileWork::refused(repo, path.clone(), kind, info);
                 let message =
                     "annexa failed on this file (a bug; please report it); not examined".to_owned();
-                FileWork {
-                    file: SourceFile {
-                        repo,
-                        path: path.clone(),
-                        kind,
-                        status: FileStatus::Refused,
-                        provenance: info.provenance,
-                        sha256: None,
-                        text: None,
-                        line_starts: Arc::from([0usize].as_slice()),
-                    },
-                    info,
-                    pipeline: None,
-                    codeowners: None,
-                    dockerfile: None,
-                    update: None,
-                    observations: Vec::new(),
-                    diagnostics: vec![Diagnostic {
-                        repo,
-                        path,
-                        kind: DiagnosticKind::Internal,
-                        message,
-                    }],
-                }
+                work.diagnostics.push(Diagnostic {
+                    repo,
+                    path,
+                    kind: DiagnosticKind::Internal,
+                    message,
+                });
+                work
             })
         })
         .collect();
@@ -605,25 +614,7 @@ fn process(
     limits: &Limits,
     checks: &[&'static dyn annexa_checks::Check],
 ) -> FileWork {
-    let mut work = FileWork {
-        file: SourceFile {
-            repo: c.repo,
-            path: c.path.clone(),
-            kind: c.kind,
-            status: FileStatus::Refused,
-            provenance: info.provenance,
-            sha256: None,
-            text: None,
-            line_starts: Arc::from([0usize].as_slice()),
-        },
-        info,
-        pipeline: None,
-        codeowners: None,
-        dockerfile: None,
-        update: None,
-        observations: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut work = FileWork::refused(c.repo, c.path.clone(), c.kind, info);
     let diag = |kind: DiagnosticKind, message: String| Diagnostic {
         repo: c.repo,
         path: c.path.clone(),

@@ -152,11 +152,12 @@ fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
     )
 }
 
-/// The byte span of the `n`-th occurrence of `needle` inside the element at `site`.
-fn find_in_site(source: &str, site: &Site, needle: &str, nth: usize) -> Option<Span> {
+/// The byte span of the first occurrence of `needle` at or after byte `from` of the element at
+/// `site`.
+fn find_in_site(source: &str, site: &Site, needle: &str, from: usize) -> Option<Span> {
     let s = site.span?;
     let hay = source.get(s.start..s.end)?;
-    let (i, _) = hay.match_indices(needle).nth(nth)?;
+    let i = from + hay.get(from..)?.find(needle)?;
     Some(Span {
         start: s.start + i,
         end: s.start + i + needle.len(),
@@ -195,16 +196,20 @@ impl Check for TemplateInjection {
                 let tainted = tainted_env(cx, job, step);
                 let mut unknown = None;
                 let mut failed = false;
-                for (n, e) in exprs.iter().enumerate() {
+                // Where the next search for each expression text starts in the source, so each
+                // occurrence is found once, in order (linear in the script's length).
+                let mut from: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::new();
+                for e in &exprs {
                     let raw = &text[e.start..e.end];
-                    let nth = exprs[..n]
-                        .iter()
-                        .filter(|p| &text[p.start..p.end] == raw)
-                        .count();
                     match judge(e.body, &tainted) {
                         Verdict::Attacker(ctx) => {
                             failed = true;
-                            let span = find_in_site(cx.source, site, raw, nth);
+                            let start = from.get(raw).copied().unwrap_or(0);
+                            let span = find_in_site(cx.source, site, raw, start);
+                            if let Some(sp) = span {
+                                from.insert(raw, sp.end - site.span.map_or(0, |s| s.start));
+                            }
                             out.at_span(cx.file, site, span, Outcome::Fail, format!("`{ctx}` is attacker-controlled and is expanded into {what} of step `{}`", step.label()));
                         }
                         Verdict::Opaque(why) => {
