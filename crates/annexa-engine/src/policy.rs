@@ -137,16 +137,20 @@ pub fn apply(result: &mut ScanResult, policy: &Policy) {
     }
 }
 
-/// The owner of the reference a finding points at (`actions` in `actions/checkout@v4`).
-fn referenced_owner(files: &[crate::SourceFile], o: &Observation) -> Option<String> {
+/// The file and byte span of an observation's primary location, when it has one.
+fn primary_in_file<'a>(
+    files: &'a [crate::SourceFile],
+    o: &Observation,
+) -> Option<(&'a crate::SourceFile, annexa_model::Span)> {
     let Some(Location::File(f)) = o.locations.first() else {
         return None;
     };
-    let span = f.span?;
-    let file = files
-        .binary_search_by(|s| (s.repo, s.path.as_str()).cmp(&(f.repo, f.path.as_str())))
-        .ok()
-        .map(|i| &files[i])?;
+    Some((crate::scan::find_file(files, f.repo, &f.path)?, f.span?))
+}
+
+/// The owner of the reference a finding points at (`actions` in `actions/checkout@v4`).
+fn referenced_owner(files: &[crate::SourceFile], o: &Observation) -> Option<String> {
+    let (file, span) = primary_in_file(files, o)?;
     let text = file
         .text
         .as_deref()?
@@ -168,14 +172,7 @@ fn referenced_owner(files: &[crate::SourceFile], o: &Observation) -> Option<Stri
 /// The reason of an `annexa: ignore[...]` comment naming the observation's check, on the line
 /// of its primary location or on the line above.
 fn inline_reason(files: &[crate::SourceFile], o: &Observation) -> Option<String> {
-    let Some(Location::File(f)) = o.locations.first() else {
-        return None;
-    };
-    let span = f.span?;
-    let file = files
-        .binary_search_by(|s| (s.repo, s.path.as_str()).cmp(&(f.repo, f.path.as_str())))
-        .ok()
-        .map(|i| &files[i])?;
+    let (file, span) = primary_in_file(files, o)?;
     let text = file.text.as_deref()?;
     let (line, _) = file.line_col(span.start)?;
     let line_text = |n: usize| -> Option<&str> {

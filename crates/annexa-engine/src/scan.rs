@@ -112,11 +112,20 @@ pub struct ScanResult {
 impl ScanResult {
     /// The file read at `path` of repository `repo` (files are sorted by repository and path).
     pub fn file(&self, repo: u32, path: &str) -> Option<&SourceFile> {
-        self.files
-            .binary_search_by(|f| (f.repo, f.path.as_str()).cmp(&(repo, path)))
-            .ok()
-            .map(|i| &self.files[i])
+        find_file(&self.files, repo, path)
     }
+}
+
+/// The file at `path` of repository `repo` in a list sorted by repository and path.
+pub(crate) fn find_file<'a>(
+    files: &'a [SourceFile],
+    repo: u32,
+    path: &str,
+) -> Option<&'a SourceFile> {
+    files
+        .binary_search_by(|f| (f.repo, f.path.as_str()).cmp(&(repo, path)))
+        .ok()
+        .map(|i| &files[i])
 }
 
 /// A stable fingerprint of an observation's check and subject, independent of the commit and

@@ -13,6 +13,22 @@ pub struct Site {
     pub via: Vec<Via>,
 }
 
+impl Site {
+    /// The span of the first occurrence of `needle` (trimmed) inside this element, searching
+    /// from byte `from` of the element: for pointing at part of a value (one expression, one
+    /// line of a script). `None` when the element has no span or does not contain it.
+    pub fn find_span(&self, source: &str, needle: &str, from: usize) -> Option<Span> {
+        let needle = needle.trim();
+        let s = self.span?;
+        let hay = source.get(s.start..s.end)?;
+        let i = from + hay.get(from..)?.find(needle)?;
+        Some(Span {
+            start: s.start + i,
+            end: s.start + i + needle.len(),
+        })
+    }
+}
+
 /// What kind of file a pipeline came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PipelineKind {
@@ -73,6 +89,18 @@ impl Pipeline {
                 .iter()
                 .chain(j.steps.iter().flat_map(|s| s.variables.iter()))
         }))
+    }
+
+    /// The variables a step sees: pipeline, job and step level.
+    pub fn variables_in_scope<'a>(
+        &'a self,
+        job: &'a Job,
+        step: &'a Step,
+    ) -> impl Iterator<Item = &'a Variable> {
+        self.variables
+            .iter()
+            .chain(&job.variables)
+            .chain(&step.variables)
     }
 
     /// Every text value a check may search for expressions or secrets: variables, scripts

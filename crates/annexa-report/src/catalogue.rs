@@ -6,9 +6,9 @@ use annexa_assess::Assessment;
 use annexa_model::{CheckMeta, ControlId, Outcome};
 use serde::Serialize;
 
+use crate::ReportInput;
 use crate::json::{CheckOut, ControlOut, ObservationOut, check_out, control, observation};
 use crate::terminal::truncate;
-use crate::{ReportInput, resolve};
 
 /// `annexa checks`: one line per check.
 pub fn checks_table(checks: &[&CheckMeta]) -> String {
@@ -257,15 +257,7 @@ pub fn control_detail(input: &ReportInput<'_>, id: ControlId) -> String {
         .collect();
     let _ = writeln!(out, "\nobserved ({})", observed.len());
     for o in observed {
-        let at = o
-            .locations
-            .iter()
-            .find_map(|l| resolve(input.scan, l))
-            .map(|r| match r.start {
-                Some((line, col)) => format!("{}:{line}:{col}", r.display_path),
-                None => r.display_path,
-            });
-        let at = at.unwrap_or_else(|| crate::repo_display(input.scan, o));
+        let at = crate::location_text(input.scan, o, true);
         let _ = writeln!(
             out,
             "  {:<8} {:<28} {at}: {}",

@@ -2,10 +2,10 @@
 //! failure, an `unknown` or a suppressed finding is skipped with its reason, a `pass` passes.
 //! Not-relevant observations are left out. No timestamps, so output is deterministic.
 
-use annexa_model::{Outcome, Suppression};
+use annexa_model::Outcome;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::{ReportInput, repo_display, resolve};
+use crate::ReportInput;
 
 pub fn render(input: &ReportInput<'_>) -> String {
     let scan = input.scan;
@@ -27,12 +27,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 }
                 (Outcome::Fail, Some(sup)) => {
                     let mut s = TestCaseStatus::skipped();
-                    let why = match sup {
-                        Suppression::Inline { reason } => format!("suppressed inline: {reason}"),
-                        Suppression::Deselected => "deselected".to_owned(),
-                        Suppression::Baselined => "in the baseline".to_owned(),
-                        Suppression::Policy { reason } => format!("accepted by policy: {reason}"),
-                    };
+                    let why = crate::suppression_text(sup);
                     s.set_message(format!("{why}: {}", o.message));
                     s
                 }
@@ -42,15 +37,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                     s
                 }
             };
-            let at = o
-                .locations
-                .iter()
-                .find_map(|l| resolve(scan, l))
-                .map(|r| match r.start {
-                    Some((line, _)) => format!("{}:{line}", r.display_path),
-                    None => r.display_path,
-                })
-                .unwrap_or_else(|| repo_display(scan, o));
+            let at = crate::location_text(scan, o, false);
             let mut case = TestCase::new(format!("{at} {}", o.subject.locator()), status);
             case.set_classname(meta.id.as_str());
             suite.add_test_case(case);
@@ -69,20 +56,14 @@ pub fn render(input: &ReportInput<'_>) -> String {
         let mut s = TestCaseStatus::non_success(kind);
         s.set_message(d.message.clone());
         s.set_type(d.kind.as_str());
-        let mut case = TestCase::new(
-            format!("{}/{}", scan.repositories[d.repo as usize].display, d.path),
-            s,
-        );
+        let mut case = TestCase::new(crate::display_path(scan, d.repo, &d.path), s);
         case.set_classname("annexa/not-examined");
         files.add_test_case(case);
     }
     for e in &scan.excluded {
         let mut s = TestCaseStatus::skipped();
         s.set_message(format!("excluded by `{}`", e.pattern));
-        let mut case = TestCase::new(
-            format!("{}/{}", scan.repositories[e.repo as usize].display, e.path),
-            s,
-        );
+        let mut case = TestCase::new(crate::display_path(scan, e.repo, &e.path), s);
         case.set_classname("annexa/not-examined");
         files.add_test_case(case);
     }

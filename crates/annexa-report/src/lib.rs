@@ -34,17 +34,26 @@ pub struct Resolved<'a> {
     pub text: Option<&'a str>,
 }
 
+/// A repository-relative path as shown to users: prefixed with the repository folder as given
+/// on the command line (nothing for `.`); the folder itself for an empty path.
+pub fn display_path(scan: &ScanResult, repo: u32, path: &str) -> String {
+    let Some(r) = scan.repositories.get(repo as usize) else {
+        return path.to_owned();
+    };
+    if path.is_empty() {
+        r.display.clone()
+    } else if r.display == "." {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", r.display)
+    }
+}
+
 /// Resolve a file location against the scanned sources.
 pub fn resolve<'a>(scan: &'a ScanResult, loc: &'a Location) -> Option<Resolved<'a>> {
     let Location::File(f) = loc else { return None };
-    let repo = scan.repositories.get(f.repo as usize)?;
-    let display_path = if f.path.is_empty() {
-        repo.display.clone()
-    } else if repo.display == "." {
-        f.path.clone()
-    } else {
-        format!("{}/{}", repo.display, f.path)
-    };
+    scan.repositories.get(f.repo as usize)?;
+    let display_path = display_path(scan, f.repo, &f.path);
     let file = scan.file(f.repo, &f.path);
     let text = file.and_then(|s| s.text.as_deref());
     let (start, end) = match (file, f.span) {
@@ -70,4 +79,30 @@ pub fn repo_display(scan: &ScanResult, o: &Observation) -> String {
         return r.display.clone();
     }
     o.subject.to_string()
+}
+
+/// Where an observation is, for one-line listings: `path:line[:column]` of its first location
+/// that resolves, else its repository.
+pub fn location_text(scan: &ScanResult, o: &Observation, column: bool) -> String {
+    o.locations
+        .iter()
+        .find_map(|l| resolve(scan, l))
+        .map(|r| match (r.start, column) {
+            (Some((line, col)), true) => format!("{}:{line}:{col}", r.display_path),
+            (Some((line, _)), false) => format!("{}:{line}", r.display_path),
+            (None, _) => r.display_path,
+        })
+        .unwrap_or_else(|| repo_display(scan, o))
+}
+
+/// Why a finding is not reported or gated, in words.
+pub fn suppression_text(s: &annexa_model::Suppression) -> String {
+    match s {
+        annexa_model::Suppression::Inline { reason } => format!("suppressed inline: {reason}"),
+        annexa_model::Suppression::Deselected => {
+            "deselected (--select / --ignore / [checks])".to_owned()
+        }
+        annexa_model::Suppression::Baselined => "in the baseline".to_owned(),
+        annexa_model::Suppression::Policy { reason } => format!("accepted by policy: {reason}"),
+    }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use annexa_model::status::Overall;
 use annexa_model::{Observation, Outcome, Severity};
 
-use crate::{ReportInput, repo_display, resolve};
+use crate::{ReportInput, location_text};
 
 /// Findings shown in the table; the rest are counted.
 const MAX_ROWS: usize = 100;
@@ -30,17 +30,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-fn where_(input: &ReportInput<'_>, o: &Observation) -> String {
-    o.locations
-        .iter()
-        .find_map(|l| resolve(input.scan, l))
-        .map(|r| match r.start {
-            Some((line, _)) => format!("{}:{line}", r.display_path),
-            None => r.display_path,
-        })
-        .unwrap_or_else(|| repo_display(input.scan, o))
 }
 
 /// Render the summary.
@@ -79,7 +68,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 "| {} | `{}` | {} | {} |",
                 o.severity.as_str(),
                 o.check.as_str(),
-                escape(&where_(input, o)),
+                escape(&location_text(input.scan, o, false)),
                 escape(&o.message)
             );
         }
@@ -155,7 +144,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 out,
                 "- `{}` {} — {} ({})",
                 o.check.as_str(),
-                escape(&where_(input, o)),
+                escape(&location_text(input.scan, o, false)),
                 escape(&o.message),
                 escape(&why)
             );

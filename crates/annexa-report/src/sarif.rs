@@ -362,12 +362,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let repo = &scan.repositories[d.repo as usize].display;
-            let uri = if repo == "." {
-                d.path.clone()
-            } else {
-                format!("{repo}/{}", d.path)
-            };
+            let uri = crate::display_path(scan, d.repo, &d.path);
             Notification {
                 level: if d.kind.is_skip() { "error" } else { "warning" },
                 message: Text {

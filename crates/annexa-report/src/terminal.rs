@@ -8,7 +8,7 @@ use annexa_model::status::Overall;
 use annexa_model::{Observation, Outcome, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use crate::{ReportInput, repo_display, resolve};
+use crate::{ReportInput, location_text, repo_display, resolve, suppression_text};
 
 fn level(s: Severity) -> Level<'static> {
     match s {
@@ -82,18 +82,6 @@ fn finding<'a>(input: &'a ReportInput<'a>, o: &'a Observation) -> Vec<Group<'a>>
     ]
 }
 
-fn short_location(input: &ReportInput<'_>, o: &Observation) -> String {
-    for loc in &o.locations {
-        if let Some(r) = resolve(input.scan, loc) {
-            return match r.start {
-                Some((l, c)) => format!("{}:{l}:{c}", r.display_path),
-                None => r.display_path,
-            };
-        }
-    }
-    repo_display(input.scan, o)
-}
-
 /// Render the scan for a terminal; `color` adds ANSI styles.
 pub fn render(input: &ReportInput<'_>, color: bool) -> String {
     let mut out = render_findings(input, color);
@@ -138,7 +126,7 @@ pub fn render_findings(input: &ReportInput<'_>, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {} [{}] {}",
-                short_location(input, o),
+                location_text(input.scan, o, true),
                 o.check,
                 o.message
             );
@@ -255,39 +243,28 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
 
     let _ = writeln!(out, "\nnot examined");
     for o in &suppressed {
-        let why = match &o.suppression {
-            Some(annexa_model::Suppression::Inline { reason }) => {
-                format!("suppressed inline: {reason}")
-            }
-            Some(annexa_model::Suppression::Deselected) => {
-                "deselected (--select / --ignore / [checks])".to_owned()
-            }
-            Some(annexa_model::Suppression::Baselined) => "in the baseline".to_owned(),
-            Some(annexa_model::Suppression::Policy { reason }) => {
-                format!("accepted by policy: {reason}")
-            }
-            None => continue,
+        let Some(why) = o.suppression.as_ref().map(suppression_text) else {
+            continue;
         };
         let _ = writeln!(
             out,
             "  {} [{}] {}: {why}",
-            short_location(input, o),
+            location_text(input.scan, o, true),
             o.check,
             o.message
         );
     }
     for d in &scan.diagnostics {
-        let repo = &scan.repositories[d.repo as usize].display;
-        let path = if repo == "." {
-            d.path.clone()
-        } else {
-            format!("{repo}/{}", d.path)
-        };
+        let path = crate::display_path(scan, d.repo, &d.path);
         let _ = writeln!(out, "  {path}: {} ({})", d.message, d.kind.as_str());
     }
     for e in &scan.excluded {
-        let repo = &scan.repositories[e.repo as usize].display;
-        let _ = writeln!(out, "  {repo}/{}: excluded by `{}`", e.path, e.pattern);
+        let _ = writeln!(
+            out,
+            "  {}: excluded by `{}`",
+            crate::display_path(scan, e.repo, &e.path),
+            e.pattern
+        );
     }
     for s in crate::json::missing_sources() {
         let _ = writeln!(out, "  {s}");

@@ -1,5 +1,6 @@
-use annexa_model::{Outcome, Platform};
+use annexa_model::Platform;
 
+use super::switches::{Switch, switch_check};
 use crate::check::{Check, PipelineCx, Sink, check};
 
 check! {
@@ -47,41 +48,16 @@ impl Check for DebugLoggingEnabled {
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
-        let mut any = false;
-        for v in cx.pipeline.all_variables().filter(|v| {
-            DEBUG_VARIABLES
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(&v.name))
-        }) {
-            any = true;
-            if v.value.contains("${{") || v.value.trim_start().starts_with('$') {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Unknown,
-                    format!(
-                        "`{}` is set at run time (`{}`); its value cannot be read from the file",
-                        v.name, v.value
-                    ),
-                );
-            } else if matches!(v.value.trim().to_ascii_lowercase().as_str(), "true" | "1") {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Fail,
-                    format!("`{}` turns on debug logging for every run", v.name),
-                );
-            } else {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Pass,
-                    format!("`{}` is `{}`", v.name, v.value),
-                );
-            }
-        }
-        if !any {
-            out.file(cx.file, Outcome::NotRelevant, "no debug logging variables");
-        }
+        switch_check(
+            cx,
+            out,
+            &Switch {
+                names: DEBUG_VARIABLES,
+                on: &["true", "1"],
+                fail: |v| format!("`{}` turns on debug logging for every run", v.name),
+                pass: |v| format!("`{}` is `{}`", v.name, v.value),
+                absent: "no debug logging variables",
+            },
+        );
     }
 }

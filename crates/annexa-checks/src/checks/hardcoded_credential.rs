@@ -1,5 +1,5 @@
 use annexa_model::pipeline::{Site, StepAction};
-use annexa_model::{Outcome, Platform, Span};
+use annexa_model::{Outcome, Platform};
 
 use crate::check::{Check, PipelineCx, Sink, check};
 
@@ -140,17 +140,6 @@ fn literal_secret(value: &str) -> bool {
         && v.parse::<f64>().is_err()
 }
 
-/// The span of the value inside the element's site, for masking.
-fn value_span(source: &str, site: &Site, value: &str) -> Option<Span> {
-    let s = site.span?;
-    let hay = source.get(s.start..s.end)?;
-    let i = hay.find(value)?;
-    Some(Span {
-        start: s.start + i,
-        end: s.start + i + value.len(),
-    })
-}
-
 impl Check for HardcodedCredential {
     fn meta(&self) -> &'static annexa_model::CheckMeta {
         &Self::META
@@ -191,7 +180,7 @@ impl Check for HardcodedCredential {
             }
             for (secret, why) in hits {
                 any = true;
-                let span = value_span(cx.source, site, secret);
+                let span = site.find_span(cx.source, secret, 0);
                 out.at_span(
                     cx.file,
                     site,

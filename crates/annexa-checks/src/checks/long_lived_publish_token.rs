@@ -1,4 +1,4 @@
-use annexa_model::pipeline::{Job, Step, StepAction};
+use annexa_model::pipeline::StepAction;
 use annexa_model::{Outcome, Platform};
 
 use crate::check::{Check, PipelineCx, Sink, check};
@@ -46,15 +46,6 @@ const PUBLISHERS: &[(&str, &str, &str)] = &[
     ("gem push", "GEM_HOST_API_KEY", "RubyGems"),
 ];
 
-fn has_var(cx: &PipelineCx<'_>, job: &Job, step: &Step, name: &str) -> bool {
-    cx.pipeline
-        .variables
-        .iter()
-        .chain(&job.variables)
-        .chain(&step.variables)
-        .any(|v| v.name == name)
-}
-
 impl Check for LongLivedPublishToken {
     fn meta(&self) -> &'static annexa_model::CheckMeta {
         &Self::META
@@ -91,7 +82,12 @@ impl Check for LongLivedPublishToken {
                         PUBLISHERS.iter().filter(|(cmd, ..)| s.contains(cmd))
                     {
                         any = true;
-                        if has_var(cx, job, step, var) || s.contains(var) {
+                        if cx
+                            .pipeline
+                            .variables_in_scope(job, step)
+                            .any(|v| v.name == *var)
+                            || s.contains(var)
+                        {
                             out.at(cx.file, site, Outcome::Fail, format!("`{cmd}` in job `{}` publishes to {registry} with a long-lived token (`{var}`)", job.id));
                         } else {
                             out.at(cx.file, site, Outcome::Unknown, format!("`{cmd}` in job `{}` publishes to {registry}; how it authenticates is not visible in the file", job.id));

@@ -30,6 +30,7 @@ mod secrets_inherit;
 mod self_hosted_runner_exposed;
 mod spoofable_bot_condition;
 mod ssh_host_key_checking_disabled;
+mod switches;
 mod template_injection;
 mod tls_verification_disabled;
 mod unpinned_dockerfile_base;

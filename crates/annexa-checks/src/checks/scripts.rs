@@ -1,7 +1,5 @@
 //! Helpers for checks that read run scripts line by line.
 
-use annexa_model::Span;
-
 use annexa_model::pipeline::{Job, Site, Step, StepAction};
 
 use crate::check::PipelineCx;
@@ -34,17 +32,6 @@ pub(crate) fn script_lines<'a>(
     })
 }
 
-/// The span of `fragment` inside the element at `site` (falls back to the element).
-pub(crate) fn span_of(source: &str, site: &Site, fragment: &str) -> Option<Span> {
-    let s = site.span?;
-    let hay = source.get(s.start..s.end)?;
-    let i = hay.find(fragment.trim())?;
-    Some(Span {
-        start: s.start + i,
-        end: s.start + i + fragment.trim().len(),
-    })
-}
-
 /// Whether the pipeline has any run script.
 pub(crate) fn has_scripts(cx: &PipelineCx<'_>) -> bool {
     cx.pipeline
@@ -53,8 +40,8 @@ pub(crate) fn has_scripts(cx: &PipelineCx<'_>) -> bool {
 }
 
 /// Run a line-based script check: a `fail` for every line `detect` flags (located at the
-/// fragment it returns), one file-level `pass` when scripts exist and none is flagged, and
-/// `not-relevant` when there are no scripts.
+/// fragment it returns, on that line), one file-level `pass` when scripts exist and none is
+/// flagged, and `not-relevant` when there are no scripts.
 pub(crate) fn line_check(
     cx: &PipelineCx<'_>,
     out: &mut crate::check::Sink,
@@ -63,41 +50,26 @@ pub(crate) fn line_check(
 ) {
     use annexa_model::Outcome;
     let mut failed = false;
-    // Search each step's source from where the previous line was found, so a flagged line is
-    // located at its own occurrence, not at an earlier identical fragment.
+    // Each step's source is searched from where the previous line was found, so a flagged
+    // line is located at its own occurrence, not at an earlier identical fragment.
     let mut cursor: Option<(*const Site, usize)> = None;
     for l in script_lines(cx) {
         let from = match cursor {
             Some((site, at)) if std::ptr::eq(site, l.site) => at,
             _ => 0,
         };
-        let line_at = l
-            .site
-            .span
-            .and_then(|s| cx.source.get(s.start..s.end))
-            .and_then(|hay| hay.get(from..)?.find(l.line.trim()).map(|i| from + i));
+        let site_start = l.site.span.map_or(0, |s| s.start);
+        let line = l.site.find_span(cx.source, l.line, from);
         cursor = Some((
             l.site as *const Site,
-            line_at.map_or(from, |i| i + l.line.trim().len()),
+            line.map_or(from, |s| s.end - site_start),
         ));
         let Some((fragment, why)) = detect(l.line) else {
             continue;
         };
         failed = true;
-        let span = match (l.site.span, line_at) {
-            (Some(s), Some(at)) => {
-                let line_start = s.start + at;
-                cx.source
-                    .get(line_start..s.end)
-                    .and_then(|rest| rest.find(fragment.trim()))
-                    .map(|i| Span {
-                        start: line_start + i,
-                        end: line_start + i + fragment.trim().len(),
-                    })
-            }
-            _ => None,
-        }
-        .or_else(|| span_of(cx.source, l.site, &fragment));
+        let line_start = line.map_or(0, |s| s.start - site_start);
+        let span = l.site.find_span(cx.source, &fragment, line_start);
         out.at_span(
             cx.file,
             l.site,

@@ -1,6 +1,6 @@
 use annexa_github::expressions_in;
 use annexa_model::pipeline::{Job, Site, Step, StepAction};
-use annexa_model::{Outcome, Platform, Span};
+use annexa_model::{Outcome, Platform};
 use github_actions_expressions::Expr;
 
 use crate::check::{Check, PipelineCx, Sink, check};
@@ -135,12 +135,7 @@ fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
 
 /// Environment variables (any level of this file) set from attacker-controlled values.
 fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
-    let vars = cx
-        .pipeline
-        .variables
-        .iter()
-        .chain(&job.variables)
-        .chain(&step.variables);
+    let vars = cx.pipeline.variables_in_scope(job, step);
     Tainted(
         vars.filter(|v| {
             expressions_in(&v.value)
@@ -150,18 +145,6 @@ fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
         .map(|v| v.name.clone())
         .collect(),
     )
-}
-
-/// The byte span of the first occurrence of `needle` at or after byte `from` of the element at
-/// `site`.
-fn find_in_site(source: &str, site: &Site, needle: &str, from: usize) -> Option<Span> {
-    let s = site.span?;
-    let hay = source.get(s.start..s.end)?;
-    let i = from + hay.get(from..)?.find(needle)?;
-    Some(Span {
-        start: s.start + i,
-        end: s.start + i + needle.len(),
-    })
 }
 
 impl Check for TemplateInjection {
@@ -206,7 +189,7 @@ impl Check for TemplateInjection {
                         Verdict::Attacker(ctx) => {
                             failed = true;
                             let start = from.get(raw).copied().unwrap_or(0);
-                            let span = find_in_site(cx.source, site, raw, start);
+                            let span = site.find_span(cx.source, raw, start);
                             if let Some(sp) = span {
                                 from.insert(raw, sp.end - site.span.map_or(0, |s| s.start));
                             }

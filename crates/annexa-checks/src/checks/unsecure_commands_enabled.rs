@@ -1,5 +1,6 @@
-use annexa_model::{Outcome, Platform};
+use annexa_model::Platform;
 
+use super::switches::{Switch, switch_check};
 use crate::check::{Check, PipelineCx, Sink, check};
 
 check! {
@@ -37,44 +38,18 @@ impl Check for UnsecureCommandsEnabled {
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
-        let mut any = false;
-        for v in cx.pipeline.all_variables().filter(|v| {
-            v.name
-                .eq_ignore_ascii_case("ACTIONS_ALLOW_UNSECURE_COMMANDS")
-        }) {
-            any = true;
-            if v.value.contains("${{") || v.value.trim_start().starts_with('$') {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Unknown,
-                    format!(
-                        "`{}` is set at run time (`{}`); its value cannot be read from the file",
-                        v.name, v.value
-                    ),
-                );
-            } else if v.value.trim().eq_ignore_ascii_case("true") {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Fail,
-                    "ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables set-env and add-path",
-                );
-            } else {
-                out.at(
-                    cx.file,
-                    &v.site,
-                    Outcome::Pass,
-                    format!("ACTIONS_ALLOW_UNSECURE_COMMANDS is `{}`", v.value),
-                );
-            }
-        }
-        if !any {
-            out.file(
-                cx.file,
-                Outcome::NotRelevant,
-                "ACTIONS_ALLOW_UNSECURE_COMMANDS is not set",
-            );
-        }
+        switch_check(
+            cx,
+            out,
+            &Switch {
+                names: &["ACTIONS_ALLOW_UNSECURE_COMMANDS"],
+                on: &["true"],
+                fail: |_| {
+                    "ACTIONS_ALLOW_UNSECURE_COMMANDS re-enables set-env and add-path".to_owned()
+                },
+                pass: |v| format!("ACTIONS_ALLOW_UNSECURE_COMMANDS is `{}`", v.value),
+                absent: "ACTIONS_ALLOW_UNSECURE_COMMANDS is not set",
+            },
+        );
     }
 }

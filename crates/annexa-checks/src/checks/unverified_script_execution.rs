@@ -1,6 +1,6 @@
-use annexa_model::pipeline::StepAction;
-use annexa_model::{Outcome, Platform, Span};
+use annexa_model::Platform;
 
+use super::scripts::line_check;
 use crate::check::{Check, PipelineCx, Sink, check};
 
 check! {
@@ -98,58 +98,27 @@ pub(crate) fn piped_download(line: &str) -> Option<&str> {
     None
 }
 
+fn detect(line: &str) -> Option<(String, String)> {
+    piped_download(line).map(|f| {
+        (
+            f.to_owned(),
+            "runs a downloaded script without verifying it".to_owned(),
+        )
+    })
+}
+
 impl Check for UnverifiedScriptExecution {
     fn meta(&self) -> &'static annexa_model::CheckMeta {
         &Self::META
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
-        let mut runs = 0;
-        let mut failed = false;
-        for (job, step) in cx.pipeline.steps() {
-            let StepAction::Run { script, site, .. } = &step.action else {
-                continue;
-            };
-            runs += 1;
-            for line in script.lines() {
-                let Some(fragment) = piped_download(line) else {
-                    continue;
-                };
-                failed = true;
-                let span = site.span.and_then(|s| {
-                    let hay = cx.source.get(s.start..s.end)?;
-                    let i = hay.find(fragment)?;
-                    Some(Span {
-                        start: s.start + i,
-                        end: s.start + i + fragment.len(),
-                    })
-                });
-                out.at_span(
-                    cx.file,
-                    site,
-                    span,
-                    Outcome::Fail,
-                    format!(
-                        "step `{}` in job `{}` runs a downloaded script without verifying it",
-                        step.label(),
-                        job.id
-                    ),
-                );
-            }
-        }
-        match (runs, failed) {
-            (0, _) => {
-                out.file(cx.file, Outcome::NotRelevant, "no scripts");
-            }
-            (n, false) => {
-                out.file(
-                    cx.file,
-                    Outcome::Pass,
-                    format!("none of the {n} scripts pipes a download into an interpreter"),
-                );
-            }
-            _ => {}
-        }
+        line_check(
+            cx,
+            out,
+            detect,
+            "no script pipes a download into an interpreter",
+        );
     }
 }
 
