@@ -22,20 +22,25 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
-    fn subject(&self, route: &Route) -> SubjectKey {
+    fn subject(&self, site: &Site) -> SubjectKey {
         SubjectKey::Repo {
             repo: self.identity.clone(),
             commit: self.commit.clone(),
-            path: self.path.clone(),
-            route: route.clone(),
+            path: self.path_of(site).to_owned(),
+            route: site.route.clone(),
         }
     }
 
-    /// A location in this file.
+    /// The file an element is written in: its own (an included file, a template) or this one.
+    fn path_of<'a>(&'a self, site: &'a Site) -> &'a str {
+        site.file.as_deref().unwrap_or(&self.path)
+    }
+
+    /// A location in this file, or in the included file the element is written in.
     pub fn location(&self, site: &Site) -> Location {
         Location::File(FileLocation {
             repo: self.repo,
-            path: self.path.clone(),
+            path: self.path_of(site).to_owned(),
             route: site.route.clone(),
             span: site.span,
             via: site.via.clone(),
@@ -48,7 +53,15 @@ impl FileInfo {
 pub struct PipelineCx<'a> {
     pub file: &'a FileInfo,
     pub pipeline: &'a Pipeline,
+    /// The pipeline file's text (see [`PipelineCx::source_of`] for included elements).
     pub source: &'a str,
+}
+
+impl PipelineCx<'_> {
+    /// The text an element's span points into (the pipeline file or an included file).
+    pub fn source_of(&self, site: &Site) -> &str {
+        self.pipeline.source_of(site, self.source)
+    }
 }
 
 /// A repository file that is not a pipeline, with its source.
@@ -150,12 +163,12 @@ impl Sink {
         let narrowed = Site {
             route: site.route.clone(),
             span: span.or(site.span),
-            via: site.via.clone(),
+            ..site.clone()
         };
         let loc = file.location(&narrowed);
         self.push(
             outcome,
-            file.subject(&site.route),
+            file.subject(site),
             message.into(),
             vec![loc],
             file.provenance,
@@ -173,7 +186,7 @@ impl Sink {
         if outcome == Outcome::NotRelevant {
             return self.push(
                 outcome,
-                file.subject(&Route::root()),
+                file.subject(&Site::default()),
                 message.into(),
                 Vec::new(),
                 file.provenance,

@@ -8,6 +8,11 @@ use annexa_repofiles::RepoFileKind;
 pub enum FileKind {
     GithubWorkflow,
     GithubAction,
+    GitlabCi,
+    AzurePipelines,
+    CircleCi,
+    Bitbucket,
+    Jenkins,
     Codeowners,
     Dockerfile,
     Dependabot,
@@ -16,10 +21,29 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Whether files of this kind are pipelines.
+    pub fn is_pipeline(self) -> bool {
+        matches!(
+            self,
+            FileKind::GithubWorkflow
+                | FileKind::GithubAction
+                | FileKind::GitlabCi
+                | FileKind::AzurePipelines
+                | FileKind::CircleCi
+                | FileKind::Bitbucket
+                | FileKind::Jenkins
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FileKind::GithubWorkflow => "github-workflow",
             FileKind::GithubAction => "github-action",
+            FileKind::GitlabCi => "gitlab-ci",
+            FileKind::AzurePipelines => "azure-pipelines",
+            FileKind::CircleCi => "circleci",
+            FileKind::Bitbucket => "bitbucket-pipelines",
+            FileKind::Jenkins => "jenkinsfile",
             FileKind::Codeowners => "codeowners",
             FileKind::Dockerfile => "dockerfile",
             FileKind::Dependabot => "dependabot",
@@ -42,6 +66,21 @@ pub fn classify(path: &str) -> Option<FileKind> {
             GithubFileKind::Workflow => FileKind::GithubWorkflow,
             GithubFileKind::Action => FileKind::GithubAction,
         });
+    }
+    if annexa_gitlab::classify_path(path) {
+        return Some(FileKind::GitlabCi);
+    }
+    if annexa_azure::classify_path(path) {
+        return Some(FileKind::AzurePipelines);
+    }
+    if annexa_circleci::classify_path(path) {
+        return Some(FileKind::CircleCi);
+    }
+    if annexa_bitbucket::classify_path(path) {
+        return Some(FileKind::Bitbucket);
+    }
+    if annexa_jenkins::classify_path(path) {
+        return Some(FileKind::Jenkins);
     }
     Some(match annexa_repofiles::classify(path)? {
         RepoFileKind::Dockerfile => FileKind::Dockerfile,

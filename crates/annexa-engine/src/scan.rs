@@ -7,10 +7,11 @@ use annexa_checks::{FileInfo, PipelineCx, RepoCx, RepoFile, Sink, registry};
 use annexa_config::Settings;
 use annexa_github::{CodeOwners, map_action, map_workflow};
 use annexa_model::check::CheckScope;
+use annexa_model::pipeline::Mapped;
 use annexa_model::pipeline::Pipeline;
 use annexa_model::{CheckMeta, Diagnostic, DiagnosticKind, Observation, Provenance, RepoIdentity};
 use annexa_repofiles::{Dockerfile, UpdateConfig};
-use annexa_source::{Limits, Refusal, YamlFile, read_text};
+use annexa_source::{DirFiles, Limits, Refusal, YamlFile, read_text};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -245,6 +246,11 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
 
     let limits = options.limits;
     let checks = registry();
+    // Each repository's files, for pipelines that include or template others.
+    let local: Vec<DirFiles> = repositories
+        .iter()
+        .map(|r| DirFiles::new(&r.root, limits))
+        .collect();
     let work: Vec<FileWork> = candidates
         .into_par_iter()
         .map(|c| {
@@ -269,7 +275,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             // A bug triggered by one file is a diagnostic for that file, not the end of the run.
             let (repo, path, kind) = (c.repo, c.path.clone(), c.kind);
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                process(c, info.clone(), &limits, checks)
+                process(c, info.clone(), &limits, checks, &local[repo as usize])
             }))
             .unwrap_or_else(|_| {
                 let mut work = FileWork::refused(repo, path.clone(), kind, info);
@@ -617,11 +623,39 @@ fn redact_credentials(work: &mut FileWork) {
     work.file.text = Some(Arc::from(masked));
 }
 
+/// Map a pipeline file of any CI system; `true` when byte spans are available.
+fn map_pipeline(
+    kind: FileKind,
+    path: &str,
+    text: Arc<str>,
+    limits: &Limits,
+    files: &DirFiles,
+) -> Result<(Mapped, bool), Refusal> {
+    if kind == FileKind::Jenkins {
+        return annexa_jenkins::map(path, &text).map(|m| (m, true));
+    }
+    let yaml = YamlFile::parse(text, limits)?;
+    let mapped = match kind {
+        FileKind::GithubWorkflow => map_workflow(path, &yaml),
+        FileKind::GithubAction => map_action(path, &yaml),
+        FileKind::GitlabCi => annexa_gitlab::map(path, &yaml, files),
+        FileKind::AzurePipelines => annexa_azure::map(path, &yaml, files),
+        FileKind::CircleCi => annexa_circleci::map(path, &yaml),
+        FileKind::Bitbucket => annexa_bitbucket::map(path, &yaml),
+        other => Err(Refusal {
+            kind: DiagnosticKind::Internal,
+            message: format!("{} is not a pipeline kind", other.as_str()),
+        }),
+    }?;
+    Ok((mapped, yaml.has_spans()))
+}
+
 fn process(
     c: Candidate,
     info: FileInfo,
     limits: &Limits,
     checks: &[&'static dyn annexa_checks::Check],
+    files: &DirFiles,
 ) -> FileWork {
     let mut work = FileWork::refused(c.repo, c.path.clone(), c.kind, info);
     let diag = |kind: DiagnosticKind, message: String| Diagnostic {
@@ -706,20 +740,9 @@ fn process(
             }
             work.codeowners = Some(co);
         }
-        FileKind::GithubWorkflow | FileKind::GithubAction => {
-            let yaml = match YamlFile::parse(text, limits) {
-                Ok(y) => y,
-                Err(r) => {
-                    work.diagnostics.push(diag(r.kind, r.message));
-                    return work;
-                }
-            };
-            let mapped = if c.kind == FileKind::GithubWorkflow {
-                map_workflow(&c.path, &yaml)
-            } else {
-                map_action(&c.path, &yaml)
-            };
-            let mapped = match mapped {
+        kind => {
+            debug_assert!(kind.is_pipeline());
+            let (mapped, has_spans) = match map_pipeline(kind, &c.path, text, limits, files) {
                 Ok(m) => m,
                 Err(r) => {
                     work.diagnostics.push(diag(r.kind, r.message));
@@ -727,7 +750,7 @@ fn process(
                 }
             };
             let mut notes = mapped.notes;
-            if !yaml.has_spans() {
+            if !has_spans {
                 notes.push("the span layer could not place elements of this file; locations carry routes but no line numbers".into());
             }
             if notes.is_empty() {
@@ -738,10 +761,11 @@ fn process(
                     .push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
             }
             let pipeline = mapped.pipeline;
+            let source = work.file.text.clone().unwrap_or_else(|| Arc::from(""));
             let cx = PipelineCx {
                 file: &work.info,
                 pipeline: &pipeline,
-                source: &yaml.text,
+                source: &source,
             };
             for check in checks.iter().filter(|ch| {
                 let m = ch.meta();

@@ -12,6 +12,7 @@ mod codeowners;
 mod expressions;
 mod workflow;
 
+pub use annexa_model::pipeline::Mapped;
 pub use codeowners::{CodeOwners, OwnerRule};
 pub use expressions::{Expression, expressions_in};
-pub use workflow::{GithubFileKind, Mapped, classify_path, map_action, map_workflow};
+pub use workflow::{GithubFileKind, classify_path, map_action, map_workflow};

@@ -1,9 +1,9 @@
 //! Workflows and action metadata → [`Pipeline`].
 
 use annexa_model::pipeline::{
-    Access, Environment, Event, ExternalKind, ExternalRef, Input, Job, PermissionSet, Permissions,
-    Pinning, Pipeline, PipelineKind, Runner, RunnerKind, SecretRef, Site, Step, StepAction,
-    Trigger, Variable, classify_script, classify_uses,
+    Access, Environment, Event, ExternalKind, ExternalRef, Input, Job, Mapped, PermissionSet,
+    Permissions, Pinning, Pipeline, PipelineKind, Runner, RunnerKind, SecretRef, Site, Step,
+    StepAction, Trigger, Variable, classify_script, classify_uses,
 };
 use annexa_model::{DiagnosticKind, Platform, Route};
 use annexa_source::{Refusal, YamlFile};
@@ -36,14 +36,6 @@ pub fn classify_path(path: &str) -> Option<GithubFileKind> {
     }
 }
 
-/// A mapped file: the pipeline, and notes on elements that were mapped leniently because the
-/// typed model did not accept them (empty when the whole file was understood).
-#[derive(Debug)]
-pub struct Mapped {
-    pub pipeline: Pipeline,
-    pub notes: Vec<String>,
-}
-
 struct Cx<'a> {
     file: &'a YamlFile,
     notes: Vec<String>,
@@ -54,7 +46,7 @@ impl Cx<'_> {
         Site {
             span: self.file.span(&route),
             route,
-            via: Vec::new(),
+            ..Site::default()
         }
     }
 
@@ -62,7 +54,7 @@ impl Cx<'_> {
         Site {
             span: self.file.key_span(&route),
             route,
-            via: Vec::new(),
+            ..Site::default()
         }
     }
 
@@ -157,15 +149,12 @@ pub fn map_workflow(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
     let name = top.get("name").and_then(Value::as_str).map(String::from);
     Ok(Mapped {
         pipeline: Pipeline {
-            platform: Platform::GithubActions,
-            kind,
-            path: path.to_owned(),
             name,
             triggers,
             permissions,
             variables,
             jobs,
-            externals: Vec::new(),
+            ..Pipeline::new(Platform::GithubActions, kind, path)
         },
         notes: cx.notes,
     })
@@ -228,15 +217,9 @@ pub fn map_action(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
     job.secrets = collect_secrets(&cx, runs, &runs_route);
     Ok(Mapped {
         pipeline: Pipeline {
-            platform: Platform::GithubActions,
-            kind: PipelineKind::Action,
-            path: path.to_owned(),
             name: top.get("name").and_then(Value::as_str).map(String::from),
-            triggers: Vec::new(),
-            permissions: Permissions::default(),
-            variables: Vec::new(),
             jobs: vec![job],
-            externals: Vec::new(),
+            ..Pipeline::new(Platform::GithubActions, PipelineKind::Action, path)
         },
         notes: cx.notes,
     })
@@ -377,26 +360,7 @@ fn env_vars(cx: &mut Cx<'_>, v: Option<&Value>, route: &Route) -> Vec<Variable> 
 }
 
 fn empty_job(id: &str, site: Site) -> Job {
-    Job {
-        id: id.to_owned(),
-        name: None,
-        site,
-        runner: None,
-        permissions: Permissions::default(),
-        environment: None,
-        needs: Vec::new(),
-        condition: None,
-        steps: Vec::new(),
-        images: Vec::new(),
-        calls: None,
-        secrets_inherit: None,
-        secrets: Vec::new(),
-        variables: Vec::new(),
-        manual_gate: None,
-        caches: Vec::new(),
-        artifacts: Vec::new(),
-        continue_on_error: false,
-    }
+    Job::new(id, site)
 }
 
 /// Steps that upload or download artifacts.

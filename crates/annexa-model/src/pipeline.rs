@@ -1,16 +1,24 @@
 //! The normalised pipeline model. Every CI system maps into it, keeping source sites, so that
 //! a check written here runs on all six systems unchanged.
 
+use std::sync::Arc;
+
 use crate::check::Platform;
 use crate::observation::{Route, Span, Via};
 
 /// Where an element is written: its semantic route, its byte span when the span layer could
-/// place it, and how it got into the file (includes, templates, anchors).
+/// place it, and how it got into the pipeline (includes, templates, anchors).
+///
+/// Construct with `..Default::default()` so fields added later do not break mappers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Site {
     pub route: Route,
     pub span: Option<Span>,
     pub via: Vec<Via>,
+    /// Repository-relative path of the file the element is written in, when that is not the
+    /// pipeline's own file (an included file, a template). Its text is in
+    /// [`Pipeline::sources`]; `span` and `route` are relative to that file.
+    pub file: Option<Arc<str>>,
 }
 
 impl Site {
@@ -68,9 +76,75 @@ pub struct Pipeline {
     pub jobs: Vec<Job>,
     /// External references at pipeline level (includes, templates, orbs, libraries).
     pub externals: Vec<ExternalRef>,
+    /// Other repository files this pipeline was assembled from (local includes, templates),
+    /// in the order they were read. Elements written there name the file in [`Site::file`].
+    pub sources: Vec<SourceText>,
+    /// Parts of the pipeline annexa could not analyse (a scripted Jenkins block, jobs from a
+    /// remote include it does not fetch). Every pipeline check reports `unknown` for them.
+    pub unanalysed: Vec<Unanalysed>,
+}
+
+/// The text of a file a pipeline was assembled from.
+#[derive(Clone, Debug)]
+pub struct SourceText {
+    pub path: Arc<str>,
+    pub text: Arc<str>,
+}
+
+/// A construct left out of the analysis, with what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unanalysed {
+    pub site: Site,
+    /// What was not analysed, for the message (`script block in stage 'Deploy'`).
+    pub what: String,
+}
+
+/// A file mapped into the model: the pipeline, and notes on elements that were mapped
+/// leniently or skipped (empty when the whole file was understood). The notes become the
+/// file's "partly understood" diagnostic.
+#[derive(Debug)]
+pub struct Mapped {
+    pub pipeline: Pipeline,
+    pub notes: Vec<String>,
 }
 
 impl Pipeline {
+    /// An empty pipeline of `platform` for `path`.
+    pub fn new(platform: Platform, kind: PipelineKind, path: &str) -> Pipeline {
+        Pipeline {
+            platform,
+            kind,
+            path: path.to_owned(),
+            name: None,
+            triggers: Vec::new(),
+            permissions: Permissions::default(),
+            variables: Vec::new(),
+            jobs: Vec::new(),
+            externals: Vec::new(),
+            sources: Vec::new(),
+            unanalysed: Vec::new(),
+        }
+    }
+
+    /// The text an element's span points into: its own file's, or the pipeline file's
+    /// (`own`).
+    pub fn source_of<'a>(&'a self, site: &Site, own: &'a str) -> &'a str {
+        match &site.file {
+            Some(f) => self
+                .sources
+                .iter()
+                .find(|s| s.path == *f)
+                .map_or("", |s| &s.text),
+            None => own,
+        }
+    }
+
+    /// The triggers a job runs for: its own (GitLab `rules`, Bitbucket sections, Jenkins
+    /// `when`) where it declares them, else the pipeline's.
+    pub fn job_triggers<'a>(&'a self, job: &'a Job) -> &'a [Trigger] {
+        job.triggers.as_deref().unwrap_or(&self.triggers)
+    }
+
     /// Whether the pipeline runs for releases (release events or tag pushes).
     pub fn releases(&self) -> bool {
         self.triggers.iter().any(|t| t.release)
@@ -301,9 +375,38 @@ pub struct Job {
     /// Artifacts the job uploads or downloads.
     pub artifacts: Vec<Artifact>,
     pub continue_on_error: bool,
+    /// The triggers this job is limited to, when it says (GitLab `rules:` / `only:`, Bitbucket
+    /// pipeline sections, Jenkins `when`, CircleCI filters); `None` runs on every pipeline
+    /// trigger. See [`Pipeline::job_triggers`].
+    pub triggers: Option<Vec<Trigger>>,
 }
 
 impl Job {
+    /// A job with nothing but its id and site.
+    pub fn new(id: impl Into<String>, site: Site) -> Job {
+        Job {
+            id: id.into(),
+            name: None,
+            site,
+            runner: None,
+            permissions: Permissions::default(),
+            environment: None,
+            needs: Vec::new(),
+            condition: None,
+            steps: Vec::new(),
+            images: Vec::new(),
+            calls: None,
+            secrets_inherit: None,
+            secrets: Vec::new(),
+            variables: Vec::new(),
+            manual_gate: None,
+            caches: Vec::new(),
+            artifacts: Vec::new(),
+            continue_on_error: false,
+            triggers: None,
+        }
+    }
+
     /// The environment or approval that gates this job, if any.
     pub fn gated(&self) -> bool {
         self.environment.is_some() || self.manual_gate.is_some()

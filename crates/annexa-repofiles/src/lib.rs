@@ -146,7 +146,7 @@ impl Dockerfile {
                 site: Site {
                     route: Route::root().key("FROM").index(n),
                     span: Some(span),
-                    via: Vec::new(),
+                    ..Site::default()
                 },
             });
         }
@@ -312,7 +312,7 @@ impl UpdateConfig {
                 Site {
                     span: file.span(&r),
                     route: r,
-                    via: Vec::new(),
+                    ..Site::default()
                 }
             })
             .collect();
@@ -326,7 +326,7 @@ impl UpdateConfig {
             site: Site {
                 span: file.key_span(&route),
                 route,
-                via: Vec::new(),
+                ..Site::default()
             },
             note,
         })

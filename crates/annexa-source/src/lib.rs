@@ -12,7 +12,9 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
 
+mod local;
 mod spans;
+pub use local::{DirFiles, LocalFiles, MemoryFiles, resolve_path};
 pub use spans::{LoadError, SpanTree};
 
 use annexa_model::{DiagnosticKind, Route, RouteSeg, Span};

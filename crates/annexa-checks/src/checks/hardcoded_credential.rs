@@ -180,7 +180,7 @@ impl Check for HardcodedCredential {
             }
             for (secret, why) in hits {
                 any = true;
-                let span = site.find_span(cx.source, secret, 0);
+                let span = site.find_span(cx.source_of(site), secret, 0);
                 out.at_span(
                     cx.file,
                     site,

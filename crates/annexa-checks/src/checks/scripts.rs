@@ -59,7 +59,7 @@ pub(crate) fn line_check(
             _ => 0,
         };
         let site_start = l.site.span.map_or(0, |s| s.start);
-        let line = l.site.find_span(cx.source, l.line, from);
+        let line = l.site.find_span(cx.source_of(l.site), l.line, from);
         cursor = Some((
             l.site as *const Site,
             line.map_or(from, |s| s.end - site_start),
@@ -69,7 +69,9 @@ pub(crate) fn line_check(
         };
         failed = true;
         let line_start = line.map_or(0, |s| s.start - site_start);
-        let span = l.site.find_span(cx.source, &fragment, line_start);
+        let span = l
+            .site
+            .find_span(cx.source_of(l.site), &fragment, line_start);
         out.at_span(
             cx.file,
             l.site,

@@ -189,7 +189,7 @@ impl Check for TemplateInjection {
                         Verdict::Attacker(ctx) => {
                             failed = true;
                             let start = from.get(raw).copied().unwrap_or(0);
-                            let span = site.find_span(cx.source, raw, start);
+                            let span = site.find_span(cx.source_of(site), raw, start);
                             if let Some(sp) = span {
                                 from.insert(raw, sp.end - site.span.map_or(0, |s| s.start));
                             }
