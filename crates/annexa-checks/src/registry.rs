@@ -49,6 +49,7 @@ static REGISTRY: &[&dyn Check] = &[
     &ArtifactFromUntrustedRun,
     &WorkflowLevelIdToken,
     &DependencyUpdateRisks,
+    &SecretOnUntrustedTrigger,
 ];
 
 /// Every check, in registry order.

@@ -69,6 +69,7 @@ check_ids! {
     ArtifactFromUntrustedRun => "artifact-from-untrusted-run",
     WorkflowLevelIdToken => "workflow-level-id-token",
     DependencyUpdateRisks => "dependency-update-risks",
+    SecretOnUntrustedTrigger => "secret-on-untrusted-trigger",
 }
 
 impl fmt::Display for CheckId {
