@@ -11,7 +11,7 @@ use annexa_model::pipeline::Mapped;
 use annexa_model::pipeline::Pipeline;
 use annexa_model::{CheckMeta, Diagnostic, DiagnosticKind, Observation, Provenance, RepoIdentity};
 use annexa_repofiles::{Dockerfile, UpdateConfig};
-use annexa_source::{DirFiles, Limits, Refusal, YamlFile, read_text};
+use annexa_source::{DirFiles, Limits, LocalFiles, Refusal, YamlFile, read_text};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -73,6 +73,9 @@ pub struct SourceFile {
     pub text: Option<Arc<str>>,
     /// Byte offset of the start of every line of `text`.
     pub line_starts: Arc<[usize]>,
+    /// The pipelines this file was analysed as part of (it is a local include or template of
+    /// each); empty when it was analysed on its own.
+    pub included_by: Vec<String>,
 }
 
 impl SourceFile {
@@ -147,6 +150,8 @@ struct Candidate {
     kind: FileKind,
     /// A refusal found during discovery (symlink leaving the tree).
     refused: Option<Refusal>,
+    /// Pipelines that include this file: it is analysed in their context, not alone.
+    included_by: Vec<String>,
 }
 
 struct FileWork {
@@ -173,6 +178,7 @@ impl FileWork {
                 sha256: None,
                 text: None,
                 line_starts: Arc::from([0usize].as_slice()),
+                included_by: Vec::new(),
             },
             info,
             pipeline: None,
@@ -251,6 +257,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         .iter()
         .map(|r| DirFiles::new(&r.root, limits))
         .collect();
+    mark_fragments(&mut candidates, &local);
     let work: Vec<FileWork> = candidates
         .into_par_iter()
         .map(|c| {
@@ -321,6 +328,9 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         }
         files.push(w.file);
     }
+    list_included_files(&mut files, &pipelines, &gits);
+    redact_credentials(&mut files, &mut observations);
+    weakest_provenance(&files, &mut observations);
 
     // Repository contexts list files in path order, whatever order the walk found them in.
     dockerfiles.sort_by(|a, b| (a.0.repo, &a.0.path).cmp(&(b.0.repo, &b.0.path)));
@@ -568,59 +578,176 @@ fn discover(
             abs,
             kind,
             refused,
+            included_by: Vec::new(),
         });
     }
 }
 
-/// Secrets found in a file never leave it: the text kept for snippets has every credential a
-/// check found masked. The SHA-256 is of the file as read.
-fn redact_credentials(work: &mut FileWork) {
-    let Some(text) = work.file.text.clone() else {
-        return;
-    };
-    // The secret strings the check found, each masked wherever it occurs in the file.
-    let mut secrets: Vec<&str> = work
-        .observations
+/// Files pipelines were assembled from (local includes, templates) that discovery did not
+/// list by name: they are inputs too, listed with their digest and the pipelines that read
+/// them. Files discovery did list get the including pipelines named.
+fn list_included_files(
+    files: &mut Vec<SourceFile>,
+    pipelines: &[(FileInfo, Pipeline)],
+    gits: &[Option<git::GitInfo>],
+) {
+    let mut index: std::collections::HashMap<(u32, String), usize> = files
         .iter()
-        .filter(|o| {
-            o.check == annexa_model::CheckId::HardcodedCredential
-                && o.outcome == annexa_model::Outcome::Fail
-        })
-        .filter_map(|o| match o.locations.first() {
-            Some(annexa_model::Location::File(f)) => f.span,
-            _ => None,
-        })
-        .filter_map(|s| text.get(s.start..s.end))
-        .filter(|s| !s.trim().is_empty())
+        .enumerate()
+        .map(|(i, f)| ((f.repo, f.path.clone()), i))
         .collect();
-    if secrets.is_empty() {
+    for (info, p) in pipelines {
+        for src in &p.sources {
+            let key = (info.repo, src.path.to_string());
+            let i = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let clean = gits[info.repo as usize]
+                        .as_ref()
+                        .is_some_and(|g| g.clean.contains(&*src.path));
+                    let kind = match p.platform {
+                        annexa_model::Platform::AzurePipelines => FileKind::AzurePipelines,
+                        _ => FileKind::GitlabCi,
+                    };
+                    files.push(SourceFile {
+                        repo: info.repo,
+                        path: src.path.to_string(),
+                        kind,
+                        status: FileStatus::Understood,
+                        provenance: if clean {
+                            Provenance::RepoCommit
+                        } else {
+                            Provenance::WorkingTree
+                        },
+                        sha256: Some(hex_digest(src.text.as_bytes())),
+                        line_starts: line_starts(&src.text),
+                        text: Some(src.text.clone()),
+                        included_by: Vec::new(),
+                    });
+                    index.insert(key, files.len() - 1);
+                    files.len() - 1
+                }
+            };
+            if !files[i].included_by.contains(&info.path) {
+                files[i].included_by.push(info.path.clone());
+                files[i].included_by.sort();
+            }
+        }
+    }
+}
+
+/// An observation is only as trustworthy as the least trustworthy file it rests on: an
+/// element of an uncommitted include makes the observation working-tree evidence.
+fn weakest_provenance(files: &[SourceFile], observations: &mut [Observation]) {
+    let dirty: std::collections::HashSet<(u32, &str)> = files
+        .iter()
+        .filter(|f| f.provenance == Provenance::WorkingTree)
+        .map(|f| (f.repo, f.path.as_str()))
+        .collect();
+    if dirty.is_empty() {
         return;
     }
-    secrets.sort_unstable();
-    secrets.dedup();
-    let mut bytes = text.as_bytes().to_vec();
-    for secret in &secrets {
-        for (i, _) in text.match_indices(secret) {
-            // Every byte but line breaks becomes `*`: byte offsets and line numbers stay, and
-            // the masked range is ASCII, so the text stays UTF-8.
-            for b in &mut bytes[i..i + secret.len()] {
-                if *b != b'\n' {
-                    *b = b'*';
+    for o in observations {
+        let on_dirty = o.locations.iter().any(|l| match l {
+            annexa_model::Location::File(f) => dirty.contains(&(f.repo, f.path.as_str())),
+            _ => false,
+        });
+        if on_dirty && o.provenance == Provenance::RepoCommit {
+            o.provenance = Provenance::WorkingTree;
+        }
+    }
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn line_starts(text: &str) -> Arc<[usize]> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// Secrets found in a file never leave it: the text kept for snippets has every credential a
+/// check found masked, in whichever file it is written (a pipeline or a file it includes).
+/// The SHA-256 is of the file as read.
+fn redact_credentials(files: &mut [SourceFile], observations: &mut [Observation]) {
+    use std::collections::BTreeMap;
+    // (repo, path) → the secret strings found there.
+    let mut found: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
+    let index: std::collections::HashMap<(u32, String), usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ((f.repo, f.path.clone()), i))
+        .collect();
+    for o in observations.iter() {
+        if o.check != annexa_model::CheckId::HardcodedCredential
+            || o.outcome != annexa_model::Outcome::Fail
+        {
+            continue;
+        }
+        let Some(annexa_model::Location::File(f)) = o.locations.first() else {
+            continue;
+        };
+        let Some(span) = f.span else { continue };
+        let Some(&i) = index.get(&(f.repo, f.path.clone())) else {
+            continue;
+        };
+        let Some(secret) = files[i]
+            .text
+            .as_deref()
+            .and_then(|t| t.get(span.start..span.end))
+        else {
+            continue;
+        };
+        if !secret.trim().is_empty() {
+            found
+                .entry((f.repo, f.path.clone()))
+                .or_default()
+                .push(secret.to_owned());
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    let mut all: Vec<String> = Vec::new();
+    for ((repo, path), mut secrets) in found {
+        secrets.sort_unstable();
+        secrets.dedup();
+        let Some(&i) = index.get(&(repo, path)) else {
+            continue;
+        };
+        let Some(text) = files[i].text.clone() else {
+            continue;
+        };
+        let mut bytes = text.as_bytes().to_vec();
+        for secret in &secrets {
+            for (at, _) in text.match_indices(secret.as_str()) {
+                // Every byte but line breaks becomes `*`: byte offsets and line numbers stay,
+                // and the masked range is ASCII, so the text stays UTF-8.
+                for b in &mut bytes[at..at + secret.len()] {
+                    if *b != b'\n' {
+                        *b = b'*';
+                    }
                 }
             }
         }
+        let masked = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        files[i].text = Some(Arc::from(masked));
+        all.extend(secrets);
     }
     // No message of any check may repeat a secret either.
-    for o in &mut work.observations {
-        for s in &secrets {
-            if o.message.contains(s) {
-                o.message = o.message.replace(s, "****");
+    for o in observations.iter_mut() {
+        for s in &all {
+            if o.message.contains(s.as_str()) {
+                o.message = o.message.replace(s.as_str(), "****");
             }
         }
     }
-    let masked = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    work.file.text = Some(Arc::from(masked));
 }
 
 /// Map a pipeline file of any CI system; `true` when byte spans are available.
@@ -650,6 +777,96 @@ fn map_pipeline(
     Ok((mapped, yaml.has_spans()))
 }
 
+/// What a pipeline check could not see: one `unknown` per check naming every construct left
+/// out, so a pass never stands for parts that were not examined.
+fn unanalysed_unknowns(cx: &PipelineCx<'_>, sink: &mut Sink) {
+    let parts = &cx.pipeline.unanalysed;
+    let Some(first) = parts.first() else {
+        return;
+    };
+    let what: Vec<&str> = parts.iter().map(|u| u.what.as_str()).collect();
+    let more = if parts.len() > 1 {
+        format!(" (and {} more: {})", parts.len() - 1, what[1..].join("; "))
+    } else {
+        String::new()
+    };
+    sink.at(
+        cx.file,
+        &first.site,
+        annexa_model::Outcome::Unknown,
+        format!("not analysed: {}{more}", what[0]),
+    );
+}
+
+/// Tell fragments from entry points: a GitLab or Azure file reached through a local include
+/// or template from another file of the same repository is analysed in that file's context.
+/// Files on a cycle with no entry point are analysed alone.
+fn mark_fragments(candidates: &mut [Candidate], local: &[DirFiles]) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let refs: Vec<(usize, Vec<String>)> = candidates
+        .par_iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.refused.is_none() && matches!(c.kind, FileKind::GitlabCi | FileKind::AzurePipelines)
+        })
+        .map(|(i, c)| {
+            let files = &local[c.repo as usize];
+            let Ok(yaml) = files.yaml(&c.path) else {
+                return (i, Vec::new());
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match c.kind {
+                FileKind::GitlabCi => annexa_gitlab::references(&c.path, &yaml, files),
+                _ => annexa_azure::references(&c.path, &yaml),
+            }))
+            .unwrap_or_default();
+            (i, r)
+        })
+        .collect();
+    // Per repository: which files reference which.
+    let mut edges: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
+    for (i, r) in &refs {
+        let c = &candidates[*i];
+        edges.insert((c.repo, c.path.clone()), r.clone());
+    }
+    let referenced: BTreeSet<(u32, &str)> = edges
+        .iter()
+        .flat_map(|((repo, from), to)| {
+            to.iter()
+                .filter(move |t| *t != from)
+                .map(move |t| (*repo, t.as_str()))
+        })
+        .collect();
+    // Entry points: files nobody references (and GitLab's main file, always).
+    let mut owner: BTreeMap<(u32, String), BTreeSet<String>> = BTreeMap::new();
+    for (repo, path) in edges.keys() {
+        let root = path.rsplit('/').next() == Some(".gitlab-ci.yml") && !path.contains('/');
+        if !root && referenced.contains(&(*repo, path.as_str())) {
+            continue;
+        }
+        // Everything reachable from this entry point is its fragment.
+        let mut stack = vec![path.clone()];
+        let mut seen = BTreeSet::from([path.clone()]);
+        while let Some(p) = stack.pop() {
+            for t in edges.get(&(*repo, p)).into_iter().flatten() {
+                if seen.insert(t.clone()) {
+                    owner
+                        .entry((*repo, t.clone()))
+                        .or_default()
+                        .insert(path.clone());
+                    stack.push(t.clone());
+                }
+            }
+        }
+    }
+    for c in candidates.iter_mut() {
+        if let Some(o) = owner.get(&(c.repo, c.path.clone()))
+            && !(c.path == ".gitlab-ci.yml")
+        {
+            c.included_by = o.iter().cloned().collect();
+        }
+    }
+}
+
 fn process(
     c: Candidate,
     info: FileInfo,
@@ -668,6 +885,10 @@ fn process(
         work.diagnostics.push(diag(r.kind, r.message));
         return work;
     }
+    if !c.included_by.is_empty() {
+        // Analysed as part of the pipelines that include it; listed here with its digest.
+        work.file.included_by = c.included_by.clone();
+    }
     let text = match read_text(&c.abs, limits) {
         Ok(t) => t,
         Err(r) => {
@@ -675,15 +896,8 @@ fn process(
             return work;
         }
     };
-    work.file.sha256 = Some(
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    );
-    work.file.line_starts = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
+    work.file.sha256 = Some(hex_digest(text.as_bytes()));
+    work.file.line_starts = line_starts(&text);
     work.file.text = Some(text.clone());
     let partly = |work: &mut FileWork, note: Option<String>| match note {
         None => work.file.status = FileStatus::Understood,
@@ -740,6 +954,15 @@ fn process(
             }
             work.codeowners = Some(co);
         }
+        _ if !c.included_by.is_empty() => {
+            work.file.status = match files.yaml(&c.path) {
+                Ok(_) => FileStatus::Understood,
+                Err(r) => {
+                    work.diagnostics.push(diag(r.kind, r.message));
+                    FileStatus::Refused
+                }
+            };
+        }
         kind => {
             debug_assert!(kind.is_pipeline());
             let (mapped, has_spans) = match map_pipeline(kind, &c.path, text, limits, files) {
@@ -773,10 +996,10 @@ fn process(
             }) {
                 let mut sink = Sink::new(check.meta());
                 check.pipeline(&cx, &mut sink);
+                unanalysed_unknowns(&cx, &mut sink);
                 work.observations.extend(sink.into_observations());
             }
             work.pipeline = Some(pipeline);
-            redact_credentials(&mut work);
         }
     }
     work

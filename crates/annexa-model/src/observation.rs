@@ -266,6 +266,8 @@ pub enum ViaKind {
     ExtendedBy,
     TemplateOf,
     Anchor,
+    /// GitLab `!reference [job, key]`.
+    Reference,
 }
 
 impl ViaKind {
@@ -275,6 +277,7 @@ impl ViaKind {
             ViaKind::ExtendedBy => "extended-by",
             ViaKind::TemplateOf => "template-of",
             ViaKind::Anchor => "anchor",
+            ViaKind::Reference => "referenced-by",
         }
     }
 }

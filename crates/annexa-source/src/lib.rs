@@ -178,6 +178,29 @@ pub fn nesting_depth(text: &str) -> usize {
     max
 }
 
+/// For a file that starts with a GitLab `spec:` header document followed by `---` and the
+/// configuration, the text with the header and separator blanked (newlines kept).
+fn spec_header_blanked(text: &str) -> Option<String> {
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    if !first.starts_with("spec:") {
+        return None;
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
+        if line.trim_end() == "---" {
+            let blank: String = text[..offset]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' })
+                .collect();
+            return Some(blank + &text[offset..]);
+        }
+    }
+    None
+}
+
 /// A YAML file that passed the gate: its text, its value tree, and (when the span layer
 /// accepted it) a tree for turning routes into byte spans.
 pub struct YamlFile {
@@ -199,6 +222,13 @@ impl YamlFile {
                     limits.max_depth
                 ),
             ));
+        }
+        if let Some(body) = spec_header_blanked(&text) {
+            // GitLab's `spec:` header document: analyse the configuration after it, with the
+            // header blanked so byte offsets stay those of the file.
+            let mut y = YamlFile::parse(Arc::from(body), limits)?;
+            y.text = text;
+            return Ok(y);
         }
         let (mut value, spans) = match spans::load(&text) {
             Ok((value, tree)) => (value, Some(tree)),

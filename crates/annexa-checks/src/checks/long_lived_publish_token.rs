@@ -41,6 +41,7 @@ check! {
 /// (command in a script, token variable, registry)
 const PUBLISHERS: &[(&str, &str, &str)] = &[
     ("twine upload", "TWINE_PASSWORD", "PyPI"),
+    ("uv publish", "UV_PUBLISH_TOKEN", "PyPI"),
     ("npm publish", "NODE_AUTH_TOKEN", "npm"),
     ("cargo publish", "CARGO_REGISTRY_TOKEN", "crates.io"),
     ("gem push", "GEM_HOST_API_KEY", "RubyGems"),
@@ -82,11 +83,20 @@ impl Check for LongLivedPublishToken {
                         PUBLISHERS.iter().filter(|(cmd, ..)| s.contains(cmd))
                     {
                         any = true;
-                        if cx
+                        if s.contains("--trusted-publishing")
+                            && !s.contains("--trusted-publishing never")
+                        {
+                            out.at(cx.file, site, Outcome::Pass, format!("`{cmd}` in job `{}` publishes to {registry} with trusted publishing (a short-lived OIDC token)", job.id));
+                        } else if cx
                             .pipeline
                             .variables_in_scope(job, step)
                             .any(|v| v.name == *var)
                             || s.contains(var)
+                            // An API token passed on the command line (`-p "$TOKEN"`,
+                            // `--token`, PyPI's `__token__` user name).
+                            || s.contains("__token__")
+                            || s.contains(" --token")
+                            || s.contains(" --password")
                         {
                             out.at(cx.file, site, Outcome::Fail, format!("`{cmd}` in job `{}` publishes to {registry} with a long-lived token (`{var}`)", job.id));
                         } else {

@@ -51,14 +51,30 @@ fn run_scoped(name: &str) -> bool {
     name.eq_ignore_ascii_case("GITHUB_TOKEN")
 }
 
-/// Whether a GitHub job condition keeps the job off pull-request events. Only the common,
-/// unambiguous shapes are recognised; anything else is taken to run.
+/// Whether a job condition (GitHub `if:`, Azure `condition:`) keeps the job off
+/// pull-request events. Only the common, unambiguous shapes are recognised; anything else is
+/// taken to run.
 fn condition_excludes_pull_requests(condition: &str) -> bool {
     let c: String = condition
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .replace('"', "'");
+    let azure = c.to_ascii_lowercase();
+    if [
+        "eq(variables['build.sourcebranch'],'refs/heads/",
+        "startswith(variables['build.sourcebranch'],'refs/tags/')",
+        "ne(variables['build.reason'],'pullrequest')",
+        "eq(variables['build.reason'],'individualci')",
+        "eq(variables['build.reason'],'batchedci')",
+        "eq(variables['build.reason'],'schedule')",
+    ]
+    .iter()
+    .any(|p| azure.contains(p))
+        && !azure.starts_with("or(")
+    {
+        return true;
+    }
     [
         "github.event_name=='push'",
         "github.event_name=='release'",
@@ -138,10 +154,7 @@ impl Check for SecretOnUntrustedTrigger {
                     cx.file,
                     gate,
                     Outcome::Pass,
-                    format!(
-                        "job `{}` reads {list} only after a manual approval",
-                        job.id
-                    ),
+                    format!("job `{}` reads {list} only after a manual approval", job.id),
                 );
             } else {
                 let who = if trigger.event.privileged_untrusted()
@@ -180,7 +193,12 @@ mod tests {
     fn conditions() {
         assert!(ex("github.event_name == 'push'"));
         assert!(ex("startsWith(github.ref, 'refs/tags/')"));
-        assert!(!ex("github.event_name == 'push' || github.event_name == 'pull_request'"));
+        assert!(!ex(
+            "github.event_name == 'push' || github.event_name == 'pull_request'"
+        ));
         assert!(!ex("always()"));
+        assert!(ex(
+            "and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))"
+        ));
     }
 }

@@ -46,16 +46,19 @@ impl Check for SelfHostedRunnerExposed {
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
-        let Some(trigger) = cx.pipeline.untrusted_triggers().next() else {
-            out.file(
-                cx.file,
-                Outcome::NotRelevant,
-                "no trigger an outsider can cause",
-            );
-            return;
-        };
         let mut any = false;
+        let mut exposed = false;
         for job in &cx.pipeline.jobs {
+            // The job's own triggers where it limits them (GitLab rules, Bitbucket sections).
+            let Some(trigger) = cx
+                .pipeline
+                .job_triggers(job)
+                .iter()
+                .find(|t| t.event.untrusted())
+            else {
+                continue;
+            };
+            exposed = true;
             let Some(runner) = &job.runner else { continue };
             any = true;
             let labels = runner.labels.join(", ");
@@ -73,12 +76,21 @@ impl Check for SelfHostedRunnerExposed {
                         format!("job `{}` runs on a hosted runner ({labels})", job.id),
                     );
                 }
+                RunnerKind::Unknown if labels.is_empty() => {
+                    out.at(cx.file, &runner.site, Outcome::Unknown, format!("job `{}` runs on the CI instance's shared runners, which may be self-hosted; the runner inventory is platform state", job.id));
+                }
                 RunnerKind::Unknown => {
                     out.at(cx.file, &runner.site, Outcome::Unknown, format!("job `{}` runs on `{labels}`, which may be self-hosted; the runner inventory is platform state", job.id));
                 }
             }
         }
-        if !any {
+        if !exposed {
+            out.file(
+                cx.file,
+                Outcome::NotRelevant,
+                "no job runs on a trigger an outsider can cause",
+            );
+        } else if !any {
             out.file(cx.file, Outcome::NotRelevant, "no job declares a runner");
         }
     }

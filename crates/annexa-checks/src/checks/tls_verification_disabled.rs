@@ -1,3 +1,4 @@
+use annexa_model::Outcome;
 use annexa_model::Platform;
 
 use super::scripts::{line_check, words};
@@ -72,12 +73,47 @@ impl Check for TlsVerificationDisabled {
     }
 
     fn pipeline(&self, cx: &PipelineCx<'_>, out: &mut Sink) {
+        // Variables that switch verification off for every tool that reads them.
+        let mut found = false;
+        for v in cx.pipeline.all_variables() {
+            let value = v.value.trim().to_ascii_lowercase();
+            let off = match v.name.to_ascii_uppercase().as_str() {
+                "GIT_SSL_NO_VERIFY" => !matches!(value.as_str(), "" | "false" | "0"),
+                "NODE_TLS_REJECT_UNAUTHORIZED" | "PYTHONHTTPSVERIFY" => value == "0",
+                "NPM_CONFIG_STRICT_SSL" => value == "false",
+                _ => false,
+            };
+            if off {
+                found = true;
+                out.at(
+                    cx.file,
+                    &v.site,
+                    Outcome::Fail,
+                    format!(
+                        "variable `{}` switches TLS certificate verification off",
+                        v.name
+                    ),
+                );
+            }
+        }
+        let before = out.observations.len();
         line_check(
             cx,
             out,
             detect,
             "no script switches TLS certificate verification off",
         );
+        if found {
+            // The variable findings make the file relevant after all.
+            let mut i = before;
+            while i < out.observations.len() {
+                if out.observations[i].outcome == Outcome::NotRelevant {
+                    out.observations.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod fixtures;
 mod formats;
 mod hostile;
 mod policy;
+mod systems;
 
 use std::path::{Path, PathBuf};
 
