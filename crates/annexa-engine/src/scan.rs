@@ -76,9 +76,26 @@ pub struct SourceFile {
     /// The pipelines this file was analysed as part of (it is a local include or template of
     /// each); empty when it was analysed on its own.
     pub included_by: Vec<String>,
+    /// Whether the file, analysed on its own, is a fragment (an include or template nobody in
+    /// the scan includes).
+    pub fragment: bool,
 }
 
 impl SourceFile {
+    /// How a pipeline file was analysed: `pipeline`, `fragment` or `included`; `None` for
+    /// files that are not pipelines.
+    pub fn role(&self) -> Option<&'static str> {
+        if !self.kind.is_pipeline() {
+            None
+        } else if !self.included_by.is_empty() {
+            Some("included")
+        } else if self.fragment {
+            Some("fragment")
+        } else {
+            Some("pipeline")
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> Option<(usize, usize)> {
         let text = self.text.as_deref()?;
@@ -179,6 +196,7 @@ impl FileWork {
                 text: None,
                 line_starts: Arc::from([0usize].as_slice()),
                 included_by: Vec::new(),
+                fragment: false,
             },
             info,
             pipeline: None,
@@ -623,6 +641,7 @@ fn list_included_files(
                         line_starts: line_starts(&src.text),
                         text: Some(src.text.clone()),
                         included_by: Vec::new(),
+                        fragment: false,
                     });
                     index.insert(key, files.len() - 1);
                     files.len() - 1
@@ -860,7 +879,7 @@ fn mark_fragments(candidates: &mut [Candidate], local: &[DirFiles]) {
     }
     for c in candidates.iter_mut() {
         if let Some(o) = owner.get(&(c.repo, c.path.clone()))
-            && !(c.path == ".gitlab-ci.yml")
+            && c.path != ".gitlab-ci.yml"
         {
             c.included_by = o.iter().cloned().collect();
         }
@@ -984,6 +1003,7 @@ fn process(
                     .push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
             }
             let pipeline = mapped.pipeline;
+            work.file.fragment = pipeline.kind == annexa_model::pipeline::PipelineKind::Fragment;
             let source = work.file.text.clone().unwrap_or_else(|| Arc::from(""));
             let cx = PipelineCx {
                 file: &work.info,

@@ -610,6 +610,10 @@ pub enum Pinning {
     Local,
     /// Computed at run time (an expression or variable).
     Dynamic,
+    /// Shipped and versioned by the CI service itself (Azure DevOps' built-in tasks): part of
+    /// the platform, covered by the supplier relationship with the CI provider, with no pin
+    /// the pipeline could set beyond the major version.
+    Platform,
 }
 
 impl Pinning {
@@ -620,6 +624,7 @@ impl Pinning {
             Pinning::Mutable => "mutable",
             Pinning::Local => "local",
             Pinning::Dynamic => "dynamic",
+            Pinning::Platform => "platform",
         }
     }
 

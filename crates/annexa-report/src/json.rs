@@ -156,6 +156,12 @@ pub struct FileOut {
     pub status: String,
     pub provenance: String,
     pub sha256: Option<String>,
+    /// `pipeline` (analysed on its own), `fragment` (an include or template found alone,
+    /// analysed without the context of a file including it) or `included` (analysed as part of
+    /// the pipelines in `included_by`); `null` for files that are not pipelines.
+    pub role: Option<String>,
+    /// The pipelines this file was analysed as part of.
+    pub included_by: Vec<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -487,6 +493,8 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 status: f.status.as_str().to_owned(),
                 provenance: f.provenance.as_str().to_owned(),
                 sha256: f.sha256.clone(),
+                role: f.role().map(String::from),
+                included_by: f.included_by.clone(),
             })
             .collect(),
         controls: input.assessment.controls.iter().map(control).collect(),

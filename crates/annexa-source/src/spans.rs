@@ -329,6 +329,24 @@ impl Loader<'_> {
                     *key = Some((v, None, span));
                 }
                 Some((k, text, key_span)) => {
+                    if k.as_str() == Some("<<")
+                        && let Some(prev) = map.get_mut(&k)
+                    {
+                        // Repeated merge keys (`<<: *a` then `<<: *b`) are rejected by the
+                        // YAML spec's uniqueness rule but accepted by libyaml-based tools and
+                        // common in CircleCI files: merge them as `<<: [*a, *b]`, earlier first.
+                        let earlier = std::mem::take(prev);
+                        let mut list = match earlier {
+                            Value::Sequence(s) => s,
+                            other => vec![other],
+                        };
+                        match v {
+                            Value::Sequence(s) => list.extend(s),
+                            other => list.push(other),
+                        }
+                        *prev = Value::Sequence(list);
+                        return Ok(());
+                    }
                     if map.contains_key(&k) {
                         let shown = text
                             .as_deref()

@@ -63,6 +63,35 @@ const DEPLOY_PACKAGES: &[&str] = &[
     "actions/deploy-pages",
     "akhileshns/heroku-deploy",
     "appleboy/ssh-action",
+    // Azure Pipelines tasks.
+    "azurewebapp",
+    "azurermwebappdeployment",
+    "azurefunctionapp",
+    "azurecontainerapps",
+    "azurestaticwebapp",
+    "kubernetesmanifest",
+    "helmdeploy",
+    "azureresourcemanagertemplatedeployment",
+    "sqlazuredacpacdeployment",
+    // Bitbucket pipes.
+    "atlassian/aws-s3-deploy",
+    "atlassian/aws-ecs-deploy",
+    "atlassian/aws-lambda-deploy",
+    "atlassian/azure-web-apps-deploy",
+    "atlassian/google-app-engine-deploy",
+    "atlassian/heroku-deploy",
+    "atlassian/kubectl-run",
+    "atlassian/ssh-run",
+    "atlassian/firebase-deploy",
+    // CircleCI orbs.
+    "circleci/aws-s3",
+    "circleci/aws-ecs",
+    "circleci/aws-eks",
+    "circleci/heroku",
+    "circleci/kubernetes",
+    "circleci/helm",
+    "circleci/gcp-gke",
+    "circleci/azure-aks",
 ];
 
 /// Script fragments that deploy or publish.
@@ -146,7 +175,9 @@ impl Check for DeployWithoutGate {
         for job in &cx.pipeline.jobs {
             let Some(why) = deploys(job) else { continue };
             any = true;
-            if let Some(env) = job.environment.as_ref().filter(|e| e.name.contains("${{")) {
+            if let Some(env) = job.environment.as_ref().filter(|e| {
+                e.name.contains("${{") || e.name.contains("$(") || e.name.starts_with('$')
+            }) {
                 out.at(cx.file, &env.site, Outcome::Unknown, format!("job `{}` {why} and chooses its environment at run time (`{}`); which gate applies cannot be read from the file", job.id, env.name));
             } else if let Some(env) = &job.environment {
                 out.at(cx.file, &env.site, Outcome::Pass, format!("job `{}` {why} and targets environment `{}` (its protection rules are platform state)", job.id, env.name));

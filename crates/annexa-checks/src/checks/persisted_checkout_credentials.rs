@@ -5,7 +5,8 @@ use crate::check::{Check, PipelineCx, Sink, check};
 check! {
     /// ## What it does
     /// Finds `actions/checkout` steps that leave the job's token in `.git/config`
-    /// (`persist-credentials` not set to `false`) in jobs that upload artifacts.
+    /// (GitHub `actions/checkout` without `persist-credentials: false`; Azure `checkout:` with
+    /// `persistCredentials: true`) in jobs that upload artifacts.
     ///
     /// ## Why is this bad?
     /// By default `actions/checkout` writes the `GITHUB_TOKEN` into the repository's git
@@ -34,7 +35,7 @@ check! {
         severity: Medium,
         confidence: Medium,
         scope: Pipeline,
-        platforms: &[Platform::GithubActions],
+        platforms: &[Platform::GithubActions, Platform::AzurePipelines],
         controls: [A5_17, A8_12],
     }
 }
@@ -48,14 +49,20 @@ impl Check for PersistedCheckoutCredentials {
         let mut any = false;
         for job in &cx.pipeline.jobs {
             let uploads = job.artifacts.iter().any(|a| a.upload);
-            for step in job
-                .steps
-                .iter()
-                .filter(|s| s.uses_name().as_deref() == Some("actions/checkout"))
-            {
-                let persisted = step
-                    .input("persist-credentials")
-                    .is_none_or(|i| !i.value.trim().eq_ignore_ascii_case("false"));
+            for step in job.steps.iter().filter(|s| {
+                matches!(
+                    s.uses_name().as_deref(),
+                    Some("actions/checkout" | "checkout")
+                )
+            }) {
+                // GitHub persists the token unless told not to; Azure only when told to.
+                let persisted = if step.uses_name().as_deref() == Some("checkout") {
+                    step.input("persistCredentials")
+                        .is_some_and(|i| i.value.trim().eq_ignore_ascii_case("true"))
+                } else {
+                    step.input("persist-credentials")
+                        .is_none_or(|i| !i.value.trim().eq_ignore_ascii_case("false"))
+                };
                 match (persisted, uploads) {
                     (false, _) => {
                         out.at(

@@ -52,10 +52,16 @@ impl Check for UnpinnedExternalCode {
         let mut any = false;
         for r in cx.pipeline.all_externals().filter(|r| r.kind.is_code()) {
             let (outcome, msg) = match r.pinning {
-                Pinning::Local => continue,
+                // In the repository, or part of the CI service itself.
+                Pinning::Local | Pinning::Platform => continue,
                 Pinning::Immutable => (
                     Outcome::Pass,
-                    format!("{} `{}` is pinned to a commit SHA", r.kind.as_str(), r.name),
+                    format!(
+                        "{} `{}` is pinned to `{}`, which cannot change",
+                        r.kind.as_str(),
+                        r.name,
+                        r.reference.as_deref().unwrap_or_default()
+                    ),
                 ),
                 Pinning::Version => (
                     Outcome::Fail,

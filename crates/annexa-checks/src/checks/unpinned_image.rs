@@ -52,7 +52,7 @@ impl Check for UnpinnedImage {
             .filter(|r| r.kind == ExternalKind::Image)
         {
             let (outcome, msg) = match r.pinning {
-                Pinning::Immutable | Pinning::Local => (
+                Pinning::Immutable | Pinning::Local | Pinning::Platform => (
                     Outcome::Pass,
                     format!("image `{}` is pinned by digest", r.name),
                 ),

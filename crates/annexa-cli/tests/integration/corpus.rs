@@ -193,7 +193,7 @@ fn loader_agrees_with_yaml_serde_on_the_whole_corpus() {
         }
     }
     files.sort();
-    let (mut same, mut both_refuse) = (0, 0);
+    let (mut same, mut both_refuse, mut extended) = (0, 0, 0);
     let mut disagree = Vec::new();
     for f in &files {
         let Ok(text) = std::fs::read_to_string(f) else {
@@ -208,6 +208,14 @@ fn loader_agrees_with_yaml_serde_on_the_whole_corpus() {
         match (ours, theirs) {
             (Ok(o), Ok(t)) if o.value == t => same += 1,
             (Err(_), Err(_)) => both_refuse += 1,
+            // Deliberate extensions: GitLab's `spec:` header document before the
+            // configuration, and repeated `<<` merge keys (accepted by libyaml-based tools).
+            (Ok(_), Err(e))
+                if e.to_string().contains("more than one document")
+                    || e.to_string().contains("duplicate entry with key \"<<\"") =>
+            {
+                extended += 1
+            }
             (o, t) => disagree.push(format!(
                 "{}: ours {:?} / yaml_serde {:?}",
                 f.display(),
@@ -217,10 +225,121 @@ fn loader_agrees_with_yaml_serde_on_the_whole_corpus() {
         }
     }
     eprintln!(
-        "loader vs yaml_serde over {} corpus YAML files: {same} identical, {both_refuse} refused by both, {} differ",
+        "loader vs yaml_serde over {} corpus YAML files: {same} identical, {both_refuse} refused by both, {extended} read only by annexa (GitLab spec header, repeated merge keys), {} differ",
         files.len(),
         disagree.len()
     );
     assert!(files.len() > 1500, "corpus YAML files: {}", files.len());
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// GitLab CI, Azure Pipelines, CircleCI, Bitbucket Pipelines and Jenkins: every file of the
+/// corpus maps to the model (whole, as a fragment found alone, or as part of the pipeline
+/// that includes it) or has a diagnostic naming what was not understood; no panic; every
+/// examined pipeline says something.
+#[test]
+fn five_more_ci_systems_corpus() {
+    for platform in [
+        "gitlab-ci",
+        "azure-pipelines",
+        "circleci",
+        "bitbucket",
+        "jenkins",
+    ] {
+        let paths = repos(platform);
+        let (result, assessment) = scan_paths(&paths);
+        assert!(
+            result
+                .diagnostics
+                .iter()
+                .all(|d| d.kind != annexa_model::DiagnosticKind::Internal),
+            "{platform}: annexa failed on a file: {:?}",
+            result.diagnostics
+        );
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut scripted = 0;
+        for f in result.files.iter().filter(|f| f.kind.is_pipeline()) {
+            let role = f.role().unwrap_or("-");
+            let key = match (f.status, role) {
+                (FileStatus::Refused, _) => "not examined".to_owned(),
+                (_, "included") => "included (analysed in context)".to_owned(),
+                (_, "fragment") => "fragment".to_owned(),
+                (FileStatus::Partly, _) => "partly".to_owned(),
+                _ => "understood".to_owned(),
+            };
+            *counts.entry(key).or_default() += 1;
+            if f.status != FileStatus::Understood {
+                assert!(
+                    result
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.repo == f.repo && d.path == f.path && !d.message.is_empty()),
+                    "{platform}: {}: {} without a diagnostic",
+                    f.path,
+                    f.status.as_str()
+                );
+            }
+            let said = |path: &str| {
+                result.observations.iter().any(|o| {
+                    o.locations.iter().any(|l| match l {
+                        annexa_model::Location::File(l) => l.repo == f.repo && l.path == path,
+                        _ => false,
+                    }) || matches!(&o.subject, annexa_model::SubjectKey::Repo { path: p, .. } if p == path)
+                })
+            };
+            if f.status != FileStatus::Refused {
+                // An included file speaks through the pipelines that include it.
+                let silent = if f.included_by.is_empty() {
+                    !said(&f.path)
+                } else {
+                    !f.included_by.iter().any(|p| said(p))
+                };
+                assert!(!silent, "{platform}: {}: examined but silent", f.path);
+            }
+            if result.observations.iter().any(|o| {
+                o.message.contains("scripted pipeline")
+                    && matches!(o.locations.first(), Some(annexa_model::Location::File(l)) if l.repo == f.repo && l.path == f.path)
+            }) {
+                scripted += 1;
+            }
+        }
+        let on_disk = walk_count(&corpus().join(platform), |p| {
+            annexa_engine::classify(p).is_some_and(|k| k.is_pipeline())
+        });
+        let listed = result.files.iter().filter(|f| f.kind.is_pipeline()).count();
+        assert!(
+            listed >= on_disk,
+            "{platform}: {listed} pipeline files listed, {on_disk} on disk by name"
+        );
+        assert_eq!(assessment.count(Overall::Implemented), 0);
+        let examined: usize = counts
+            .iter()
+            .filter(|(k, _)| *k != "not examined")
+            .map(|(_, v)| v)
+            .sum();
+        assert!(
+            examined * 100 >= listed * 90,
+            "{platform}: only {examined} of {listed} files examined: {counts:?}"
+        );
+        eprintln!(
+            "{platform} corpus: {} repositories, {listed} pipeline files: {counts:?}{}; {} observations ({} fail, {} unknown)",
+            paths.len(),
+            if platform == "jenkins" {
+                format!("; {} scripted, {} declarative", scripted, listed - scripted)
+            } else {
+                String::new()
+            },
+            result.observations.len(),
+            result
+                .observations
+                .iter()
+                .filter(|o| o.outcome == annexa_model::Outcome::Fail)
+                .count(),
+            result
+                .observations
+                .iter()
+                .filter(|o| o.outcome == annexa_model::Outcome::Unknown)
+                .count(),
+        );
+    }
 }

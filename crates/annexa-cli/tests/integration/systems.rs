@@ -131,6 +131,8 @@ fn six_systems_agree() {
                     || m.platforms.contains(&Platform::Repository)
             })
             .map(|m| m.id)
+            // A finding one system cannot avoid is left out of every system's comparison.
+            .filter(|id| !SYSTEMS.iter().any(|(_, p)| inherent(*p).contains(id)))
             .collect();
         let status: std::collections::BTreeMap<String, String> = assessment
             .controls
