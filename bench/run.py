@@ -2,7 +2,8 @@
 """Side-by-side benchmark of annexa and its peers on the same corpus files, in one run.
 
 Run by hand (not by `cargo test`): `bench/run.sh` creates the venv with the peers and calls
-this script. Each tool runs REPEAT times; the table shows the median wall time, peak RSS (of
+this script; `ONLY=ci bench/run.sh` runs only the section on the five other CI systems
+(annexa per platform, and checkov's CI frameworks on the same folders). Each tool runs REPEAT times; the table shows the median wall time, peak RSS (of
 the tool's own process tree, from wait4), files/s, checks run, findings, and the ratio of each
 tool's median to annexa's. The machine is shared and noisy: only medians are compared.
 """
@@ -75,7 +76,82 @@ def action_files(repo):
     return sorted(p for p in repo.rglob("action.y*ml") if p.name in ("action.yml", "action.yaml"))
 
 
+CHECKOV_FRAMEWORK = {
+    "gitlab-ci": "gitlab_ci",
+    "azure-pipelines": "azure_pipelines",
+    "circleci": "circleci_pipelines",
+    "bitbucket": "bitbucket_pipelines",
+    # checkov has no Jenkins framework.
+    "jenkins": None,
+}
+
+
+def other_ci():
+    """The five other CI systems: annexa's files/s per platform, and checkov's CI frameworks on
+    the same folders in the same run."""
+    results = []
+    annexa_checks = len(json.loads(subprocess.check_output([str(ANNEXA), "checks", "--format", "json"])))
+
+    def sarif_findings(data):
+        return len(json.loads(data)["runs"][0]["results"])
+
+    def checkov_findings(data):
+        try:
+            d = json.loads(data)
+        except ValueError:
+            return None
+        reports = d if isinstance(d, list) else [d]
+        return sum(len(r.get("results", {}).get("failed_checks", [])) for r in reports)
+
+    all_repos = []
+    for platform, framework in CHECKOV_FRAMEWORK.items():
+        folder = CORPUS / platform
+        repos = sorted(p for p in folder.iterdir() if p.is_dir())
+        all_repos += repos
+        # The files annexa reads (includes and templates reached from entry points count).
+        report = json.loads(subprocess.check_output([str(ANNEXA), "scan", *map(str, repos), "--format", "json"]))
+        files = sum(1 for f in report["files"] if f.get("role"))
+        a = measure(f"annexa {platform}", [str(ANNEXA), "scan", *map(str, repos), "--format", "sarif"], files, annexa_checks, sarif_findings)
+        a["platform"] = platform
+        results.append(a)
+        if framework:
+            c = measure(f"checkov {framework}", [str(VENV / "checkov"), "-d", str(folder), "--framework", framework, "-o", "json", "--quiet", "--skip-download"], files, None, checkov_findings, repeat=CHECKOV_REPEAT)
+            c["platform"] = platform
+            c["ratio_to_annexa"] = c["median_s"] / a["median_s"]
+            results.append(c)
+    # All five in one run, and checkov's four CI frameworks over the same four folders.
+    report = json.loads(subprocess.check_output([str(ANNEXA), "scan", *map(str, all_repos), "--format", "json"]))
+    files = sum(1 for f in report["files"] if f.get("role"))
+    a = measure("annexa all five", [str(ANNEXA), "scan", *map(str, all_repos), "--format", "sarif"], files, annexa_checks, sarif_findings)
+    results.append(a)
+    frameworks = ",".join(f for f in CHECKOV_FRAMEWORK.values() if f)
+    dirs = []
+    for platform, framework in CHECKOV_FRAMEWORK.items():
+        if framework:
+            dirs += ["-d", str(CORPUS / platform)]
+    c = measure("checkov 4 CI frameworks", [str(VENV / "checkov"), *dirs, "--framework", frameworks, "-o", "json", "--quiet", "--skip-download"], files, None, checkov_findings, repeat=CHECKOV_REPEAT)
+    c["ratio_to_annexa"] = c["median_s"] / a["median_s"]
+    results.append(c)
+
+    print(f"\nother CI systems: {REPEAT} runs each ({CHECKOV_REPEAT} for checkov); files = pipeline files annexa read (entry points, fragments, includes)\n")
+    print(f"{'tool':<34} {'median s':>9} {'min s':>8} {'peak MiB':>9} {'files':>6} {'files/s':>9} {'findings':>9} {'x annexa':>9}")
+    for r in results:
+        ratio = r.get("ratio_to_annexa")
+        print(
+            f"{r['tool']:<34} {r['median_s']:>9.3f} {r['min_s']:>8.3f} {r['peak_rss_mib']:>9.1f} {r['files']:>6} {r['files_per_s']:>9.0f} "
+            f"{str(r['findings'] if r['findings'] is not None else '-'):>9} {('%.1f' % ratio) if ratio else '-':>9}"
+        )
+    return results
+
+
 def main():
+    only = os.environ.get("ONLY", "")
+    if only == "ci":
+        results = other_ci()
+        out = ROOT / "bench" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "latest-ci.json").write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     gha = CORPUS / "github-actions"
     repos = sorted(p for p in gha.iterdir() if p.is_dir())
     wfs = [f for r in repos for f in workflow_files(r)]
@@ -155,6 +231,7 @@ def main():
     for r in results:
         if r.get("note"):
             print(f"note: {r['tool']}: {r['note']}")
+    results += other_ci()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -10,21 +10,39 @@ use crate::ReportInput;
 use crate::json::{CheckOut, ControlOut, ObservationOut, check_out, control, observation};
 use crate::terminal::truncate;
 
+/// The platforms a check runs on, short: `all CI` for checks on the normalised pipeline model.
+pub fn platforms_text(m: &CheckMeta) -> String {
+    use annexa_model::Platform;
+    let ci = Platform::CI.iter().all(|p| m.platforms.contains(p));
+    let mut parts: Vec<&str> = Vec::new();
+    if ci {
+        parts.push("all CI");
+    }
+    parts.extend(
+        m.platforms
+            .iter()
+            .filter(|p| !(ci && Platform::CI.contains(p)))
+            .map(|p| p.as_str()),
+    );
+    parts.join(",")
+}
+
 /// `annexa checks`: one line per check.
 pub fn checks_table(checks: &[&CheckMeta]) -> String {
     let mut out = format!(
-        "{:<30} {:<9} {:<10} {:<22} summary\n",
-        "id", "severity", "confidence", "controls"
+        "{:<30} {:<9} {:<10} {:<22} {:<30} summary\n",
+        "id", "severity", "confidence", "controls", "platforms"
     );
     for m in checks {
         let controls: Vec<&str> = m.controls.iter().map(|c| c.code()).collect();
         let _ = writeln!(
             out,
-            "{:<30} {:<9} {:<10} {:<22} {}",
+            "{:<30} {:<9} {:<10} {:<22} {:<30} {}",
             m.id.as_str(),
             m.severity.as_str(),
             m.confidence.as_str(),
             controls.join(","),
+            platforms_text(m),
             m.summary
         );
     }

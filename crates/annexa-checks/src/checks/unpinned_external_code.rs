@@ -34,7 +34,7 @@ check! {
     /// ```
     pub struct UnpinnedExternalCode {
         id: UnpinnedExternalCode,
-        summary: "third-party pipeline code not pinned to a commit SHA",
+        summary: "third-party pipeline code not pinned to an immutable version",
         severity: Medium,
         confidence: High,
         scope: Pipeline,
