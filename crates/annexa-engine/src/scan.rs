@@ -300,7 +300,14 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             // A bug triggered by one file is a diagnostic for that file, not the end of the run.
             let (repo, path, kind) = (c.repo, c.path.clone(), c.kind);
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                process(c, info.clone(), &limits, checks, &local[repo as usize])
+                process(
+                    c,
+                    info.clone(),
+                    &limits,
+                    checks,
+                    &local[repo as usize],
+                    git.map(|g| &g.clean),
+                )
             }))
             .unwrap_or_else(|_| {
                 let mut work = FileWork::refused(repo, path.clone(), kind, info);
@@ -818,69 +825,100 @@ fn unanalysed_unknowns(cx: &PipelineCx<'_>, sink: &mut Sink) {
 }
 
 /// Tell fragments from entry points: a GitLab or Azure file reached through a local include
-/// or template from another file of the same repository is analysed in that file's context.
-/// Files on a cycle with no entry point are analysed alone.
+/// or template (directly or through files discovery did not list) from another file of the
+/// same repository is analysed only in that file's context. Entry points are the files nobody
+/// includes (and the root `.gitlab-ci.yml`); of files on an include cycle no entry point
+/// reaches, the first by path becomes one, so every file is analysed exactly once per
+/// pipeline that reaches it.
 fn mark_fragments(candidates: &mut [Candidate], local: &[DirFiles]) {
     use std::collections::{BTreeMap, BTreeSet};
-    let refs: Vec<(usize, Vec<String>)> = candidates
-        .par_iter()
-        .enumerate()
-        .filter(|(_, c)| {
+    type Node = (u32, String);
+    let refs_of = |repo: u32, path: &str, kind: FileKind| -> Vec<String> {
+        let files = &local[repo as usize];
+        let Ok(yaml) = files.yaml(path) else {
+            return Vec::new();
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+            FileKind::GitlabCi => annexa_gitlab::references(path, &yaml, files),
+            _ => annexa_azure::references(path, &yaml),
+        }))
+        .unwrap_or_default()
+    };
+    let starts: Vec<(Node, FileKind)> = candidates
+        .iter()
+        .filter(|c| {
             c.refused.is_none() && matches!(c.kind, FileKind::GitlabCi | FileKind::AzurePipelines)
         })
-        .map(|(i, c)| {
-            let files = &local[c.repo as usize];
-            let Ok(yaml) = files.yaml(&c.path) else {
-                return (i, Vec::new());
-            };
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match c.kind {
-                FileKind::GitlabCi => annexa_gitlab::references(&c.path, &yaml, files),
-                _ => annexa_azure::references(&c.path, &yaml),
-            }))
-            .unwrap_or_default();
-            (i, r)
-        })
+        .map(|c| ((c.repo, c.path.clone()), c.kind))
         .collect();
-    // Per repository: which files reference which.
-    let mut edges: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
-    for (i, r) in &refs {
-        let c = &candidates[*i];
-        edges.insert((c.repo, c.path.clone()), r.clone());
+    // The include graph, closed over files only an include reaches.
+    let first: Vec<Vec<String>> = starts
+        .par_iter()
+        .map(|((repo, path), kind)| refs_of(*repo, path, *kind))
+        .collect();
+    let mut edges: BTreeMap<Node, Vec<String>> = BTreeMap::new();
+    let mut queue: Vec<(Node, FileKind)> = Vec::new();
+    for ((node, kind), r) in starts.iter().zip(first) {
+        for t in &r {
+            queue.push(((node.0, t.clone()), *kind));
+        }
+        edges.insert(node.clone(), r);
     }
-    let referenced: BTreeSet<(u32, &str)> = edges
+    while let Some((node, kind)) = queue.pop() {
+        if edges.contains_key(&node) {
+            continue;
+        }
+        let r = refs_of(node.0, &node.1, kind);
+        for t in &r {
+            queue.push(((node.0, t.clone()), kind));
+        }
+        edges.insert(node, r);
+    }
+    let referenced: BTreeSet<Node> = edges
         .iter()
         .flat_map(|((repo, from), to)| {
             to.iter()
                 .filter(move |t| *t != from)
-                .map(move |t| (*repo, t.as_str()))
+                .map(move |t| (*repo, t.clone()))
         })
         .collect();
-    // Entry points: files nobody references (and GitLab's main file, always).
-    let mut owner: BTreeMap<(u32, String), BTreeSet<String>> = BTreeMap::new();
-    for (repo, path) in edges.keys() {
-        let root = path.rsplit('/').next() == Some(".gitlab-ci.yml") && !path.contains('/');
-        if !root && referenced.contains(&(*repo, path.as_str())) {
-            continue;
-        }
-        // Everything reachable from this entry point is its fragment.
-        let mut stack = vec![path.clone()];
-        let mut seen = BTreeSet::from([path.clone()]);
+    let is_root = |p: &str| p == ".gitlab-ci.yml";
+    let mut owner: BTreeMap<Node, BTreeSet<String>> = BTreeMap::new();
+    let mut entries: BTreeSet<Node> = BTreeSet::new();
+    let reach = |start: &Node, owner: &mut BTreeMap<Node, BTreeSet<String>>| {
+        let mut stack = vec![start.1.clone()];
+        let mut seen = BTreeSet::from([start.1.clone()]);
         while let Some(p) = stack.pop() {
-            for t in edges.get(&(*repo, p)).into_iter().flatten() {
+            for t in edges.get(&(start.0, p)).into_iter().flatten() {
                 if seen.insert(t.clone()) {
                     owner
-                        .entry((*repo, t.clone()))
+                        .entry((start.0, t.clone()))
                         .or_default()
-                        .insert(path.clone());
+                        .insert(start.1.clone());
                     stack.push(t.clone());
                 }
             }
         }
+    };
+    for (node, _) in &starts {
+        if is_root(&node.1) || !referenced.contains(node) {
+            entries.insert(node.clone());
+            reach(node, &mut owner);
+        }
+    }
+    // Cycles no entry point reaches: the first file by path stands for the cycle.
+    for (node, _) in &starts {
+        if !entries.contains(node) && !owner.contains_key(node) {
+            entries.insert(node.clone());
+            reach(node, &mut owner);
+        }
     }
     for c in candidates.iter_mut() {
-        if let Some(o) = owner.get(&(c.repo, c.path.clone()))
-            && c.path != ".gitlab-ci.yml"
-        {
+        let node = (c.repo, c.path.clone());
+        if entries.contains(&node) {
+            continue;
+        }
+        if let Some(o) = owner.get(&node) {
             c.included_by = o.iter().cloned().collect();
         }
     }
@@ -892,6 +930,7 @@ fn process(
     limits: &Limits,
     checks: &[&'static dyn annexa_checks::Check],
     files: &DirFiles,
+    clean: Option<&std::collections::HashSet<String>>,
 ) -> FileWork {
     let mut work = FileWork::refused(c.repo, c.path.clone(), c.kind, info);
     let diag = |kind: DiagnosticKind, message: String| Diagnostic {
@@ -1003,6 +1042,16 @@ fn process(
                     .push(diag(DiagnosticKind::PartlyUnderstood, notes.join("; ")));
             }
             let pipeline = mapped.pipeline;
+            // A pipeline assembled from an uncommitted include is working-tree evidence as a
+            // whole: any of its conclusions may rest on that file.
+            if pipeline
+                .sources
+                .iter()
+                .any(|s| !clean.is_some_and(|c| c.contains(&*s.path)))
+            {
+                work.info.provenance = Provenance::WorkingTree;
+                work.info.commit = None;
+            }
             work.file.fragment = pipeline.kind == annexa_model::pipeline::PipelineKind::Fragment;
             let source = work.file.text.clone().unwrap_or_else(|| Arc::from(""));
             let cx = PipelineCx {

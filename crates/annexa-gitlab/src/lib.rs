@@ -75,7 +75,8 @@ const DEFAULTABLE: &[&str] = &[
     "id_tokens",
 ];
 
-/// GitLab's own security templates and the job each defines (all with `allow_failure: true`).
+/// GitLab's own security templates and the job each defines (all with `allow_failure: true`,
+/// and each switched off by `<JOB>_DISABLED`, e.g. `SAST_DISABLED`).
 const SECURITY_TEMPLATES: &[(&str, &str, ToolCategory, &str)] = &[
     ("Security/SAST", "sast", ToolCategory::Sast, "GitLab SAST"),
     ("Jobs/SAST", "sast", ToolCategory::Sast, "GitLab SAST"),
@@ -115,16 +116,16 @@ const SECURITY_TEMPLATES: &[(&str, &str, ToolCategory, &str)] = &[
         ToolCategory::Sca,
         "GitLab Container Scanning",
     ),
-    ("Security/DAST", "dast", ToolCategory::Sast, "GitLab DAST"),
-    ("DAST", "dast", ToolCategory::Sast, "GitLab DAST"),
+    // DAST tests a running application: no category here stands for it, so its template
+    // stays an unanalysed include rather than passing for SAST.
 ];
 
 const MAX_INCLUDE_DEPTH: usize = 16;
 const MAX_INCLUDED_FILES: usize = 150;
 const MAX_EXTENDS_DEPTH: usize = 11;
+const REFERENCE_BUDGET: usize = 10_000;
 
-/// Repository files this one includes directly (`include: local`, the string form, and
-/// `trigger: include:` child pipelines), resolved to repository-relative paths; globs are
+/// Repository files this one includes directly (`include: local` and the string form), resolved to repository-relative paths; globs are
 /// expanded through `files`.
 pub fn references(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Vec<String> {
     let Value::Mapping(top) = &file.value else {
@@ -146,15 +147,8 @@ pub fn references(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Vec<St
             }
         }
     }
-    for (_, v) in top.iter() {
-        if let Some(inc) = v.get("trigger").and_then(|t| t.get("include")) {
-            for entry in include_entries(inc) {
-                if let Include::Local(p) = classify_include(entry) {
-                    add(&p);
-                }
-            }
-        }
-    }
+    // Child pipelines (`trigger: include:`) are separate pipelines, not part of this one: they
+    // are analysed on their own where discovery finds them.
     out.sort();
     out.dedup();
     out
@@ -267,6 +261,17 @@ struct Cx<'a> {
     unanalysed: Vec<Unanalysed>,
     /// `extends:` targets defined nowhere annexa can read: target → (first use, jobs).
     missing_extends: std::collections::BTreeMap<String, (Site, Vec<String>)>,
+    /// Position of each top-level key in `entries`.
+    index: std::collections::HashMap<String, usize>,
+    /// `job_layers` results, so a wide `extends:` graph is resolved once per name.
+    resolved: std::collections::HashMap<String, Vec<Layer>>,
+    /// Names being resolved (an `extends:` cycle is cut, with a note).
+    resolving: Vec<String>,
+    /// `!reference` expansions left; a hostile file cannot make expansion explode.
+    reference_budget: usize,
+    /// Deprecated top-level `image`, `services`, `before_script`, `after_script`, `cache`,
+    /// one layer per document, in precedence order.
+    globals: Vec<Layer>,
 }
 
 impl Cx<'_> {
@@ -308,14 +313,34 @@ impl Cx<'_> {
     }
 
     fn entry(&self, name: &str) -> Option<&Vec<Layer>> {
-        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.index.get(name).map(|&i| &self.entries[i].1)
     }
 
     fn add_entry(&mut self, key: String, layer: Layer) {
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(layer),
-            None => self.entries.push((key, vec![layer])),
+        match self.index.get(&key) {
+            Some(&i) => self.entries[i].1.push(layer),
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, vec![layer]));
+            }
         }
+    }
+
+    /// Insert a layer under all others of `key` (a template's job under the file's settings).
+    fn add_entry_below(&mut self, key: &str, layer: Layer) {
+        match self.index.get(key) {
+            Some(&i) => self.entries[i].1.insert(0, layer),
+            None => self.add_entry(key.to_owned(), layer),
+        }
+    }
+
+    /// Record a part of the configuration annexa did not read.
+    fn unread(&mut self, site: &Site, what: String) {
+        self.notes.push(what.clone());
+        self.unanalysed.push(Unanalysed {
+            site: site.clone(),
+            what,
+        });
     }
 
     /// Read one document's includes (recursively) and then its own top-level entries.
@@ -336,6 +361,27 @@ impl Cx<'_> {
                 let site = self.site_in(doc, route, &via, false);
                 self.include(doc, entry, site, &via, depth);
             }
+        }
+        let mut globals = Mapping::new();
+        for key in [
+            "image",
+            "services",
+            "before_script",
+            "after_script",
+            "cache",
+        ] {
+            if let Some(v) = top.get(key) {
+                globals.insert(Value::String(key.into()), v.clone());
+            }
+        }
+        if !globals.is_empty() {
+            self.globals.push(Layer {
+                map: globals,
+                doc,
+                base: Route::root(),
+                via: via.clone(),
+                tool: None,
+            });
         }
         for (k, v) in top {
             // Globals that are not mappings (`stages`, `image: x`) are read where needed.
@@ -370,12 +416,11 @@ impl Cx<'_> {
                         .collect()
                 };
                 if targets.is_empty() {
-                    self.notes
-                        .push(format!("local include `{target}` matches no file"));
+                    self.unread(&site, format!("local include `{target}` matches no file"));
                 }
                 for t in targets {
                     if depth >= MAX_INCLUDE_DEPTH || self.docs.len() >= MAX_INCLUDED_FILES {
-                        self.notes.push(format!(
+                        self.unread(&site, format!(
                             "include `{t}` not followed: more than {MAX_INCLUDE_DEPTH} levels or {MAX_INCLUDED_FILES} files"
                         ));
                         continue;
@@ -401,9 +446,10 @@ impl Cx<'_> {
                             });
                             self.assemble(doc, via, depth + 1);
                         }
-                        Err(r) => self
-                            .notes
-                            .push(format!("local include `{t}` not read: {}", r.message)),
+                        Err(r) => self.unread(
+                            &site,
+                            format!("local include `{t}` not read: {}", r.message),
+                        ),
                     }
                 }
             }
@@ -435,11 +481,7 @@ impl Cx<'_> {
                         tool: Some((category, tool, self.externals.len() - 1)),
                     };
                     // The template's job sits under whatever the file says about it.
-                    let pos = self.entries.iter().position(|(k, _)| k == job);
-                    match pos {
-                        Some(i) => self.entries[i].1.insert(0, layer),
-                        None => self.entries.push((job.to_owned(), vec![layer])),
-                    }
+                    self.add_entry_below(job, layer);
                 } else {
                     self.unanalysed.push(Unanalysed {
                         site,
@@ -518,6 +560,22 @@ impl Cx<'_> {
     /// The layers of job `name`, lowest precedence first: `extends:` parents (recursively),
     /// then the job's own definitions in include order.
     fn job_layers(&mut self, name: &str, depth: usize) -> Vec<Layer> {
+        if let Some(done) = self.resolved.get(name) {
+            return done.clone();
+        }
+        if self.resolving.iter().any(|n| n == name) {
+            self.notes
+                .push(format!("`extends:` cycle through `{name}`; cut there"));
+            return Vec::new();
+        }
+        self.resolving.push(name.to_owned());
+        let layers = self.resolve_layers(name, depth);
+        self.resolving.pop();
+        self.resolved.insert(name.to_owned(), layers.clone());
+        layers
+    }
+
+    fn resolve_layers(&mut self, name: &str, depth: usize) -> Vec<Layer> {
         let Some(own) = self.entry(name).cloned() else {
             return Vec::new();
         };
@@ -564,7 +622,16 @@ impl Cx<'_> {
             }
         }
         out.extend(own);
-        out
+        // The same parent reached twice merges the same keys twice: keep its last (highest)
+        // occurrence only, which also bounds the layers by the number of definitions.
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<Layer> = out
+            .into_iter()
+            .rev()
+            .filter(|l| seen.insert((l.doc, l.base.clone())))
+            .collect();
+        kept.reverse();
+        kept
     }
 }
 
@@ -629,42 +696,20 @@ pub fn map(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Result<Mapped
         externals: Vec::new(),
         unanalysed: Vec::new(),
         missing_extends: Default::default(),
+        index: Default::default(),
+        resolved: Default::default(),
+        resolving: Vec::new(),
+        reference_budget: REFERENCE_BUDGET,
+        globals: Vec::new(),
     };
     cx.assemble(0, Vec::new(), 0);
 
-    // Defaults: `default:` and the deprecated top-level globals, lowest first.
-    let mut defaults: Vec<Layer> = Vec::new();
+    // Defaults, lowest first: the deprecated top-level globals in include order, then
+    // `default:` (which GitLab prefers).
+    let mut defaults: Vec<Layer> = cx.globals.clone();
     for (k, layers) in &cx.entries {
         if k == "default" {
             defaults.extend(layers.iter().cloned());
-        }
-    }
-    for (doc_i, d) in cx.docs.iter().enumerate() {
-        if let Value::Mapping(t) = &d.file.value {
-            let mut m = Mapping::new();
-            for key in [
-                "image",
-                "services",
-                "before_script",
-                "after_script",
-                "cache",
-            ] {
-                if let Some(v) = t.get(key) {
-                    m.insert(Value::String(key.into()), v.clone());
-                }
-            }
-            if !m.is_empty() {
-                defaults.insert(
-                    0,
-                    Layer {
-                        map: m,
-                        doc: doc_i,
-                        base: Route::root(),
-                        via: Vec::new(),
-                        tool: None,
-                    },
-                );
-            }
         }
     }
 
@@ -696,11 +741,12 @@ pub fn map(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Result<Mapped
         .collect();
     let mentions_mr = cx.entries.iter().any(|(_, ls)| {
         ls.iter().any(|l| {
-            l.map.get("rules").is_some_and(|r| {
-                yaml_serde::to_string(r).is_ok_and(|s| s.contains("merge_request"))
-            }) || l.map.get("only").is_some_and(|r| {
-                yaml_serde::to_string(r).is_ok_and(|s| s.contains("merge_request"))
-            })
+            // `merge_request_event`, `$CI_MERGE_REQUEST_IID`, `only: [merge_requests]`.
+            let asks = |r: &Value| {
+                yaml_serde::to_string(r)
+                    .is_ok_and(|s| s.to_ascii_lowercase().contains("merge_request"))
+            };
+            l.map.get("rules").is_some_and(asks) || l.map.get("only").is_some_and(asks)
         })
     });
     let workflow = cx.entry("workflow").and_then(|ls| {
@@ -708,15 +754,22 @@ pub fn map(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Result<Mapped
             .rev()
             .find_map(|l| l.map.get("rules").map(|r| (r.clone(), l.clone())))
     });
+    let workflow = workflow.map(|(r, l)| {
+        let rules = match &r {
+            Value::Sequence(items) => expand_rules(&mut cx, items, &l),
+            other => expand_rules(&mut cx, std::slice::from_ref(other), &l),
+        };
+        (rules, l)
+    });
     let (pipeline_sources, trigger_site) = match &workflow {
-        Some((Value::Sequence(rules), l)) => (
+        Some((rules, l)) => (
             Source::ALL
                 .into_iter()
                 .filter(|s| rules::decide(rules, *s, "always") != Decision::No)
                 .collect::<Vec<_>>(),
             cx.site(l, "rules"),
         ),
-        _ => (rules::default_sources(mentions_mr), Site::default()),
+        None => (rules::default_sources(mentions_mr), Site::default()),
     };
 
     let kind = if is_main {
@@ -754,6 +807,30 @@ pub fn map(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Result<Mapped
             defaults: &defaults,
             inherit_default,
         };
+        // A security template's job switched off with `<JOB>_DISABLED` does not run.
+        if view.layers.iter().any(|l| l.tool.is_some()) {
+            let switch = format!("{}_DISABLED", name.to_ascii_uppercase());
+            let job_value = view.layers.iter().rev().find_map(|l| {
+                l.map
+                    .get("variables")
+                    .and_then(|v| v.get(switch.as_str()))
+                    .map(variable_value)
+            });
+            let value = job_value.or_else(|| {
+                pipeline
+                    .variables
+                    .iter()
+                    .find(|v| v.name == switch)
+                    .map(|v| v.value.clone())
+            });
+            if value.is_some_and(|v| {
+                matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+            }) {
+                // Understood, not skipped: the scan simply does not run, and the presence
+                // checks say so.
+                continue;
+            }
+        }
         let incomplete = view.layers.iter().any(|l| match l.map.get("extends") {
             Some(Value::String(p)) => cx.entry(p).is_none(),
             Some(Value::Sequence(ps)) => ps
@@ -1024,6 +1101,14 @@ fn expand_reference(
         ));
         return Vec::new();
     }
+    if cx.reference_budget == 0 {
+        cx.notes.push(format!(
+            "{}: `!reference` not expanded: more than {REFERENCE_BUDGET} expansions in the file",
+            at.route
+        ));
+        return Vec::new();
+    }
+    cx.reference_budget -= 1;
     let layers = cx.job_layers(job, 0);
     let Some(first) = keys.first() else {
         return Vec::new();
@@ -1088,10 +1173,15 @@ fn map_job(
         .to_owned();
     let mut manual_sources = Vec::new();
     if let Some(all) = pipeline_sources {
-        let (sources, manual): (Vec<Source>, bool) = if let Some((Value::Sequence(rules), l)) =
-            view.get("rules")
-        {
-            let rules = expand_rules(cx, rules, l);
+        let rules_value = view
+            .get("rules")
+            .filter(|(v, _)| matches!(v, Value::Sequence(_) | Value::Tagged(_)))
+            .map(|(v, l)| (v.clone(), l.clone()));
+        let (sources, manual): (Vec<Source>, bool) = if let Some((rules, l)) = rules_value {
+            let rules = match &rules {
+                Value::Sequence(items) => expand_rules(cx, items, &l),
+                other => expand_rules(cx, std::slice::from_ref(other), &l),
+            };
             let mut s = Vec::new();
             let mut manual = true;
             for src in all {
@@ -1383,7 +1473,26 @@ fn map_job(
             });
         } else if let Some(inc) = t.get("include") {
             for entry in include_entries(inc) {
+                if let Some(artifact) = entry.get("artifact").and_then(Value::as_str) {
+                    cx.unanalysed.push(Unanalysed {
+                        site: tsite.clone(),
+                        what: format!(
+                            "child pipeline generated at run time (artifact `{artifact}`)"
+                        ),
+                    });
+                    continue;
+                }
                 if let Include::Local(p) = classify_include(entry) {
+                    // A child pipeline runs on its own; where its file is named like GitLab
+                    // CI configuration, discovery analyses it alone (as a fragment).
+                    if !classify_path(p.trim_start_matches('/')) {
+                        cx.unanalysed.push(Unanalysed {
+                            site: tsite.clone(),
+                            what: format!(
+                                "child pipeline `{p}` (its file is not named like GitLab CI configuration, so it is not analysed on its own)"
+                            ),
+                        });
+                    }
                     job.calls = Some(ExternalRef {
                         kind: ExternalKind::Include,
                         name: p.clone(),

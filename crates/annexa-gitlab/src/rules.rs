@@ -231,6 +231,8 @@ struct Eval<'t> {
     toks: &'t [Tok],
     pos: usize,
     src: Source,
+    /// Open parentheses, bounded so a hostile expression cannot exhaust the stack.
+    depth: usize,
 }
 
 impl Eval<'_> {
@@ -261,7 +263,12 @@ impl Eval<'_> {
     fn atom(&mut self) -> Option<Tri> {
         match self.next()? {
             Tok::Open => {
+                self.depth += 1;
+                if self.depth > 64 {
+                    return None;
+                }
                 let v = self.or()?;
+                self.depth -= 1;
                 (self.next()? == Tok::Close).then_some(v)
             }
             Tok::Var(name) => {
@@ -310,6 +317,7 @@ pub(crate) fn eval(expr: &str, src: Source) -> Tri {
         toks: &toks,
         pos: 0,
         src,
+        depth: 0,
     };
     match e.or() {
         Some(v) if e.pos == toks.len() => v,
@@ -332,6 +340,7 @@ pub(crate) enum Decision {
 /// match and runs the job makes the job run, one that may match and says `when: never` is
 /// passed over (the job may still run).
 pub(crate) fn decide(rules: &[Value], src: Source, default_when: &str) -> Decision {
+    let mut maybe_manual = false;
     for rule in rules {
         let Value::Mapping(m) = rule else {
             // A `!reference` that could not be expanded: anything may happen.
@@ -353,13 +362,24 @@ pub(crate) fn decide(rules: &[Value], src: Source, default_when: &str) -> Decisi
             .unwrap_or(default_when);
         match (cond, when) {
             (Tri::False, _) => continue,
-            (Tri::True, "never") => return Decision::No,
+            (Tri::True, "never") => return manual_or(maybe_manual, Decision::No),
             (Tri::Maybe, "never") => continue,
-            (_, "manual") => return Decision::Manual,
+            (Tri::True, "manual") => return Decision::Manual,
+            // A rule that may match and waits for a person: the job may instead fall through
+            // to a later rule that runs it automatically, so keep looking.
+            (Tri::Maybe, "manual") => maybe_manual = true,
             _ => return Decision::Runs,
         }
     }
-    Decision::No
+    manual_or(maybe_manual, Decision::No)
+}
+
+fn manual_or(maybe_manual: bool, otherwise: Decision) -> Decision {
+    if maybe_manual {
+        Decision::Manual
+    } else {
+        otherwise
+    }
 }
 
 /// Which sources an `only:` / `except:` value names.
@@ -369,7 +389,18 @@ pub(crate) fn ref_sources(v: &Value) -> (Vec<Source>, bool) {
         Value::Sequence(s) => s.iter().filter_map(Value::as_str).collect(),
         Value::Mapping(m) => match m.get("refs") {
             Some(r) => return ref_sources(r),
-            None => return (Source::ALL.to_vec(), true),
+            // `variables:` / `changes:` only: GitLab's default refs (branches and tags),
+            // narrowed by conditions annexa takes as "may match"; as `except:`, it removes
+            // nothing for certain.
+            None => {
+                return (
+                    default_sources(false)
+                        .into_iter()
+                        .filter(|s| *s != Source::ParentPipeline)
+                        .collect(),
+                    true,
+                );
+            }
         },
         _ => Vec::new(),
     };
@@ -390,9 +421,11 @@ pub(crate) fn ref_sources(v: &Value) -> (Vec<Source>, bool) {
         }
     }
     if branch_names {
-        // A branch name or pattern: branch pipelines of any source that runs on branches.
+        // A ref name or pattern: branch pipelines of any source that runs on branches, and
+        // tag pipelines (a pattern can match tag names too).
         out.extend([
             Source::Push,
+            Source::Tag,
             Source::Schedule,
             Source::Web,
             Source::Api,
@@ -471,5 +504,25 @@ mod tests {
             Decision::Manual
         );
         assert_eq!(decide(&rules, Source::Push, "on_success"), Decision::Runs);
+        // A rule that may be manual does not gate a job a later rule runs automatically.
+        let rules: Vec<Value> = yaml_serde::from_str(
+            r#"
+- if: $DEPLOY_BY_HAND
+  when: manual
+- if: $CI_PIPELINE_SOURCE == "merge_request_event"
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            decide(&rules, Source::MergeRequest, "on_success"),
+            Decision::Runs
+        );
+        assert_eq!(decide(&rules, Source::Push, "on_success"), Decision::Manual);
+    }
+
+    #[test]
+    fn hostile_expression_is_bounded() {
+        let deep = format!("{}$X{}", "(".repeat(60_000), ")".repeat(60_000));
+        assert_eq!(eval(&deep, Source::Push), Tri::Maybe);
     }
 }

@@ -191,9 +191,11 @@ fn spec_header_blanked(text: &str) -> Option<String> {
     for line in text.split_inclusive('\n') {
         offset += line.len();
         if line.trim_end() == "---" {
-            let blank: String = text[..offset]
-                .chars()
-                .map(|c| if c == '\n' { '\n' } else { ' ' })
+            // Byte for byte, so every offset after the header stays the file's own (a
+            // multi-byte character becomes as many spaces as it has bytes).
+            let blank: String = text.as_bytes()[..offset]
+                .iter()
+                .map(|&b| if b == b'\n' { '\n' } else { ' ' })
                 .collect();
             return Some(blank + &text[offset..]);
         }
@@ -223,18 +225,16 @@ impl YamlFile {
                 ),
             ));
         }
-        if let Some(body) = spec_header_blanked(&text) {
-            // GitLab's `spec:` header document: analyse the configuration after it, with the
-            // header blanked so byte offsets stay those of the file.
-            let mut y = YamlFile::parse(Arc::from(body), limits)?;
-            y.text = text;
-            return Ok(y);
-        }
-        let (mut value, spans) = match spans::load(&text) {
+        // GitLab's `spec:` header document: analyse the configuration after it, with the
+        // header blanked so byte offsets stay those of the file. One header only: a second
+        // `spec:` document is refused as a multi-document file.
+        let blanked = spec_header_blanked(&text);
+        let body: &str = blanked.as_deref().unwrap_or(&text);
+        let (mut value, spans) = match spans::load(body) {
             Ok((value, tree)) => (value, Some(tree)),
             // The span parser is stricter than libyaml about some indentation that GitHub
             // accepts; the reference loader then gives the value, without byte spans.
-            Err(LoadError::Syntax(e)) => match yaml_serde::from_str::<yaml_serde::Value>(&text) {
+            Err(LoadError::Syntax(e)) => match yaml_serde::from_str::<yaml_serde::Value>(body) {
                 Ok(v) => (v, None),
                 Err(_) => {
                     return Err(Refusal::new(
@@ -246,7 +246,7 @@ impl YamlFile {
             Err(e) => {
                 let at = match &e {
                     LoadError::DuplicateKey(_, span) => {
-                        let (l, c) = line_col(&text, span.start);
+                        let (l, c) = line_col(body, span.start);
                         format!(" at line {l} column {c}")
                     }
                     _ => String::new(),
@@ -421,5 +421,30 @@ mod tests {
         let g = parse("name: \"h\u{e9}llo w\u{f6}rld\"\non: push\n").unwrap();
         let s = g.span(&Route::root().key("on")).unwrap();
         assert_eq!(&g.text[s.start..s.end], "push");
+    }
+
+    #[test]
+    fn gitlab_spec_header_keeps_byte_offsets() {
+        let text = "# Déploiement éèêë\nspec:\n  inputs: {}\n---\ndeploy:\n  script: [make]\n";
+        let y = YamlFile::parse(Arc::from(text), &Limits::default()).expect("parses");
+        let route = Route::root().key("deploy");
+        let span = y.key_span(&route).expect("span");
+        assert_eq!(&text[span.start..span.end], "deploy");
+        // Only one header is read past; more documents are refused, not re-scanned.
+        let many = "spec:\n---\n".repeat(3) + "a: 1\n";
+        assert!(YamlFile::parse(Arc::from(many.as_str()), &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn repeated_merge_keys_later_wins() {
+        let text = "a: &a {image: one}\nb: &b {image: two}\njob:\n  <<: *a\n  <<: *b\n";
+        let y = YamlFile::parse(Arc::from(text), &Limits::default()).expect("parses");
+        assert_eq!(
+            y.value
+                .get("job")
+                .and_then(|j| j.get("image"))
+                .and_then(|v| v.as_str()),
+            Some("two")
+        );
     }
 }

@@ -116,13 +116,18 @@ impl DirFiles {
         }
         let mut out = Vec::new();
         let mut stack = vec![self.root.clone()];
-        // Bounded: a glob never walks more than this many entries.
+        // Bounded: a glob never walks more than this many entries (in sorted order); files
+        // beyond it are not matched. Repositories this large keep their CI includes in few
+        // folders; the bound only stops a hostile tree.
         let mut budget = 100_000usize;
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
-            for e in entries.flatten() {
+            // Sorted, so that what the budget admits never depends on the file system.
+            let mut entries: Vec<_> = entries.flatten().collect();
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
                 budget = budget.saturating_sub(1);
                 if budget == 0 {
                     break;

@@ -334,13 +334,14 @@ impl Loader<'_> {
                     {
                         // Repeated merge keys (`<<: *a` then `<<: *b`) are rejected by the
                         // YAML spec's uniqueness rule but accepted by libyaml-based tools and
-                        // common in CircleCI files: merge them as `<<: [*a, *b]`, earlier first.
+                        // common in CircleCI files. As there, the later key wins: merge them
+                        // as `<<: [*b, *a]` (in a merge list the first mapping wins).
                         let earlier = std::mem::take(prev);
-                        let mut list = match earlier {
+                        let mut list = match v {
                             Value::Sequence(s) => s,
                             other => vec![other],
                         };
-                        match v {
+                        match earlier {
                             Value::Sequence(s) => list.extend(s),
                             other => list.push(other),
                         }

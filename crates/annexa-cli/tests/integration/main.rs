@@ -5,6 +5,7 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod formats;
+mod gitlab;
 mod hostile;
 mod policy;
 mod systems;
