@@ -437,42 +437,10 @@ fn task_tools(name: &str) -> Vec<SecurityTool> {
 }
 
 /// Whether a variable name looks like it holds a credential (Azure secret variables are not
-/// marked in the file: only names tell).
+/// marked in the file: only names tell). `System.AccessToken` is the job's own token, scoped
+/// to the run like GitHub's `GITHUB_TOKEN`.
 fn secret_like(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    if n == "system.accesstoken" {
-        // The job's own token, scoped to the run (like GitHub's `GITHUB_TOKEN`).
-        return false;
-    }
-    for prefix in [
-        "build.",
-        "system.",
-        "agent.",
-        "pipeline.",
-        "release.",
-        "environment.",
-        "resources.",
-        "parameters.",
-    ] {
-        if n.starts_with(prefix) {
-            return false;
-        }
-    }
-    let segs: Vec<&str> = n.split(['_', '.', '-']).collect();
-    [
-        "token",
-        "password",
-        "passwd",
-        "secret",
-        "apikey",
-        "credential",
-        "connectionstring",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-        || segs
-            .iter()
-            .any(|s| matches!(*s, "pat" | "key" | "pwd" | "sas"))
+    annexa_model::pipeline::secret_like_name(name)
 }
 
 /// Variable names referenced as `$(name)`, `$[variables.name]` or `${{ variables.name }}`.

@@ -4,8 +4,6 @@
 //! which events the step runs for. YAML anchors are expanded by the loader; elements reached
 //! through an alias or a merge key point at the alias and record the anchor.
 
-mod common;
-
 use annexa_model::pipeline::{
     Artifact, Environment, Event, ExternalKind, ExternalRef, Input, Job, Mapped, Pinning, Pipeline,
     PipelineKind, Runner, RunnerKind, SecretRef, SecurityTool, Site, Step, StepAction,
@@ -15,7 +13,8 @@ use annexa_model::{DiagnosticKind, Platform, Route, Span};
 use annexa_source::{Refusal, YamlFile};
 use yaml_serde::Value;
 
-use common::{Sites, field, scalar, secret_vars};
+use annexa_model::pipeline::secret_variables as secret_vars;
+use annexa_source::{Sites, scalar};
 
 /// Whether a repository-relative path is a Bitbucket Pipelines file by its name.
 pub fn classify_path(path: &str) -> bool {
@@ -81,7 +80,7 @@ pub fn map(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
         ));
     }
     let mut cx = Cx {
-        sites: Sites { file },
+        sites: Sites { file, path },
         top,
         notes: Vec::new(),
         unanalysed: Vec::new(),
@@ -693,6 +692,11 @@ fn secrets(job: &Job) -> Vec<SecretRef> {
     out
 }
 
+/// The string field `k` of a mapping value.
+fn field<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
+    v.get(k).and_then(Value::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -723,7 +727,7 @@ mod tests {
         assert_eq!(build.steps[0].script(), Some("npm ci\nnpm test"));
         assert_eq!(
             build.site.via.first().map(|v| v.path.as_str()),
-            Some("build")
+            Some("bitbucket-pipelines.yml")
         );
         let pr = &p.jobs[1];
         assert_eq!(
@@ -779,7 +783,10 @@ mod tests {
         let StepAction::Run { site, .. } = &build.steps[0].action else {
             panic!()
         };
-        assert_eq!(site.via.first().map(|v| v.path.as_str()), Some("base"));
+        assert_eq!(
+            site.via.first().map(|v| v.kind),
+            Some(annexa_model::observation::ViaKind::Anchor)
+        );
         let span = site.span.unwrap();
         assert_eq!(&f.text[span.start..span.end], "*base");
         assert_eq!(build.images[0].raw, "node:20");

@@ -16,7 +16,9 @@ use annexa_model::{DiagnosticKind, Platform, Route};
 use annexa_source::{Refusal, YamlFile};
 use yaml_serde::{Mapping, Value};
 
-use common::{Sites, env_vars, field, scalar, secret_vars};
+use annexa_model::pipeline::secret_variables as secret_vars;
+use annexa_source::{Sites, scalar};
+use common::{env_vars, field};
 
 /// Whether a repository-relative path is a CircleCI file by its name.
 pub fn classify_path(path: &str) -> bool {
@@ -77,7 +79,7 @@ pub fn map(path: &str, file: &YamlFile) -> Result<Mapped, Refusal> {
         ));
     }
     let mut cx = Cx {
-        sites: Sites { file },
+        sites: Sites { file, path },
         notes: Vec::new(),
         orbs: HashMap::new(),
         executors: top.get("executors").and_then(Value::as_mapping),

@@ -20,7 +20,7 @@ use annexa_model::observation::{Via, ViaKind};
 use annexa_model::pipeline::{
     Artifact, Environment, ExternalKind, ExternalRef, Job, Mapped, Pinning, Pipeline, PipelineKind,
     Runner, RunnerKind, SecretRef, SecurityTool, Site, SourceText, Step, StepAction, ToolCategory,
-    Unanalysed, Variable, classify_script,
+    Unanalysed, Variable, classify_script, secret_variables,
 };
 use annexa_model::{DiagnosticKind, Platform, Route, Span};
 use annexa_source::{LocalFiles, Refusal, YamlFile, resolve_path};
@@ -922,57 +922,6 @@ fn variable_value(v: &Value) -> String {
     }
 }
 
-/// Names of variables a script reads (`$NAME`, `${NAME}`).
-fn referenced_variables(script: &str) -> Vec<&str> {
-    let b = script.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' {
-            let mut j = i + 1;
-            if b.get(j) == Some(&b'{') {
-                j += 1;
-            }
-            let start = j;
-            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-                j += 1;
-            }
-            if j > start {
-                out.push(&script[start..j]);
-            }
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Whether a variable name reads like a credential. GitLab keeps secrets as project or group
-/// CI/CD variables, invisible in the file; their names are the only trace.
-fn secret_like(name: &str) -> bool {
-    if name.starts_with("CI_") || name.starts_with("GITLAB_") {
-        // Predefined variables; `CI_JOB_TOKEN` and friends are scoped to the job.
-        return false;
-    }
-    let n = name.to_ascii_uppercase();
-    [
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-        "AUTH",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-        || n.ends_with("_KEY")
-        || n.ends_with("_PASS")
-}
-
 fn image_ref(cx: &Cx<'_>, v: &Value, layer: &Layer, route: Route) -> Option<ExternalRef> {
     let (name, route) = match v {
         Value::String(s) => (s.clone(), route),
@@ -1408,9 +1357,11 @@ fn map_job(
     // like credentials (project / group CI/CD variables).
     for step in &steps {
         if let StepAction::Run { script, site, .. } = &step.action {
-            for var in referenced_variables(script) {
-                if secret_like(var)
-                    && !pipeline_vars.iter().any(|v| v.name == var)
+            // GitLab keeps secrets as project or group CI/CD variables, invisible in the file:
+            // their names are the only trace.
+            for var in secret_variables(script) {
+                let var = var.as_str();
+                if !pipeline_vars.iter().any(|v| v.name == var)
                     && !job.variables.iter().any(|v| v.name == var)
                     && !job.secrets.iter().any(|s| s.name == var)
                 {

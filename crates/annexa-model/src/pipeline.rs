@@ -668,6 +668,98 @@ fn looks_like_version(r: &str) -> bool {
     r.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
+/// Whether a variable name reads like a credential. Outside GitHub, CI systems keep secrets as
+/// project, group, context or library variables that the pipeline file names but never marks,
+/// so the name is all a mapper can go by. Platform variables (`CI_JOB_TOKEN`,
+/// `System.AccessToken`, `CIRCLE_*`, `BITBUCKET_*`) are scoped to the run and excluded, and so
+/// are names of where a credential is rather than what it is (`*_FILE`, `*_PATH`, `*_NAME`).
+pub fn secret_like_name(name: &str) -> bool {
+    const PLATFORM: &[&str] = &[
+        "ci_",
+        "gitlab_",
+        "circle_",
+        "bitbucket_",
+        "build.",
+        "system.",
+        "agent.",
+        "pipeline.",
+        "release.",
+        "environment.",
+        "resources.",
+        "parameters.",
+    ];
+    const WORDS: &[&str] = &[
+        "token",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "apikey",
+        "credential",
+        "credentials",
+        "connectionstring",
+        "privatekey",
+        "pat",
+        "sas",
+    ];
+    let n = name.trim().to_ascii_lowercase();
+    if PLATFORM.iter().any(|p| n.starts_with(p)) {
+        return false;
+    }
+    let segs: Vec<&str> = n.split(['_', '.', '-']).filter(|s| !s.is_empty()).collect();
+    if matches!(
+        segs.last(),
+        Some(&("file" | "path" | "name" | "url" | "dir" | "type" | "user" | "username"))
+    ) {
+        return false;
+    }
+    segs.iter().any(|s| {
+        WORDS.contains(s)
+            || s.ends_with("token")
+            || s.ends_with("password")
+            || s.ends_with("secret")
+    }) || [
+        "api_key",
+        "private_key",
+        "access_key",
+        "auth_key",
+        "secret_key",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// The variables a script reads as `$NAME` or `${NAME}` whose names read like credentials
+/// ([`secret_like_name`]), in order of first use.
+pub fn secret_variables(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        if bytes.get(j) == Some(&b'{') {
+            j += 1;
+        }
+        let start = j;
+        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
+            j += 1;
+        }
+        if j > start && !bytes[start].is_ascii_digit() {
+            let name = &text[start..j];
+            if secret_like_name(name) && !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
 /// A category of security tooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCategory {
@@ -885,6 +977,40 @@ mod tests {
         assert_eq!(Pinning::of_image("node:latest"), Pinning::Mutable);
         assert_eq!(Pinning::of_image("node@sha256:abcd"), Pinning::Immutable);
         assert_eq!(Pinning::of_image("${{ matrix.image }}"), Pinning::Dynamic);
+    }
+
+    #[test]
+    fn secret_names() {
+        for yes in [
+            "NPM_TOKEN",
+            "my-pat",
+            "AWS_SECRET_ACCESS_KEY",
+            "DB_PASS",
+            "GITHUB_TOKEN",
+            "sonarToken",
+            "ARM_CLIENT_SECRET",
+        ] {
+            assert!(secret_like_name(yes), "{yes}");
+        }
+        for no in [
+            "System.AccessToken",
+            "CI_JOB_TOKEN",
+            "CIRCLE_TOKEN",
+            "TOKEN_FILE",
+            "workPath",
+            "Build.SourcesDirectory",
+            "CACHE_KEY",
+            "HOME",
+            "BYPASS_CACHE",
+        ] {
+            assert!(!secret_like_name(no), "{no}");
+        }
+        assert_eq!(
+            secret_variables(
+                "npm publish --token $NPM_TOKEN ${AWS_SECRET_ACCESS_KEY} $HOME $CIRCLE_TOKEN $NPM_TOKEN"
+            ),
+            vec!["NPM_TOKEN", "AWS_SECRET_ACCESS_KEY"]
+        );
     }
 
     #[test]

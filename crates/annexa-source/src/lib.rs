@@ -13,8 +13,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod local;
+mod sites;
 mod spans;
 pub use local::{DirFiles, LocalFiles, MemoryFiles, resolve_path};
+pub use sites::{Sites, scalar};
 pub use spans::{LoadError, SpanTree};
 
 use annexa_model::{DiagnosticKind, Route, RouteSeg, Span};
