@@ -73,7 +73,8 @@ struct Common {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Repository folders (default: the current folder).
+    /// Repository folders (default: the current folder), or files of the repository in the
+    /// current folder: then only those files are examined (as a pre-commit hook does).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -107,6 +108,8 @@ enum Format {
     Sarif,
     Markdown,
     Junit,
+    /// GitLab's code quality report (merge-request widget).
+    GitlabCodequality,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,7 +209,11 @@ fn load_settings(common: &Common, first: &Path) -> anyhow::Result<Settings> {
     })
 }
 
-fn run_scan(paths: &[PathBuf], settings: Settings) -> anyhow::Result<ScanResult> {
+fn run_scan(
+    paths: &[PathBuf],
+    settings: Settings,
+    only_files: Option<std::collections::BTreeSet<String>>,
+) -> anyhow::Result<ScanResult> {
     let mut limits = annexa_source::Limits::default();
     if let Some(b) = settings.max_file_bytes {
         limits.max_bytes = b;
@@ -214,7 +221,11 @@ fn run_scan(paths: &[PathBuf], settings: Settings) -> anyhow::Result<ScanResult>
     if let Some(d) = settings.max_depth {
         limits.max_depth = d;
     }
-    let options = ScanOptions { limits, settings };
+    let options = ScanOptions {
+        limits,
+        settings,
+        only_files,
+    };
     annexa_engine::scan(paths, &options).map_err(|e| usage(e.to_string()))
 }
 
@@ -275,15 +286,49 @@ fn emit_with(
     Ok(())
 }
 
+/// Files named instead of folders (a pre-commit hook's changed files): the repository is the
+/// current folder and only those files are examined. `None` when every PATH is a folder.
+fn named_files(paths: &[PathBuf]) -> anyhow::Result<Option<std::collections::BTreeSet<String>>> {
+    let files: Vec<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    if files.len() != paths.len() {
+        return Err(usage(
+            "give either repository folders or files of the current repository, not both",
+        ));
+    }
+    let cwd = std::env::current_dir().context("reading the current folder")?;
+    let root = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let mut out = std::collections::BTreeSet::new();
+    for f in files {
+        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        let rel = abs.strip_prefix(&root).map_err(|_| {
+            usage(format!(
+                "{}: not inside the current folder (run annexa from the repository's top level)",
+                f.display()
+            ))
+        })?;
+        out.insert(rel.to_string_lossy().replace('\\', "/"));
+    }
+    Ok(Some(out))
+}
+
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let settings = load_settings(&args.common, &args.paths[0])?;
+    let only_files = named_files(&args.paths)?;
+    let paths = if only_files.is_some() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let settings = load_settings(&args.common, &paths[0])?;
     let fail_on = match args.fail_on {
         Some(f) => f.severity(),
         None => settings.fail_on,
     };
     let as_of = as_of(args.common.as_of.as_deref())?;
     let policy = policy(&args, &settings)?;
-    let mut result = run_scan(&args.paths, settings)?;
+    let mut result = run_scan(&paths, settings, only_files)?;
     // The assessment sees every observation: suppression never changes control status.
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
     annexa_engine::apply_policy(&mut result, &policy);
@@ -310,6 +355,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 }
                 Format::Sarif => annexa_report::sarif::render(&input),
                 Format::Markdown => annexa_report::markdown::render(&input),
+                Format::GitlabCodequality => annexa_report::gitlab::render(&input),
                 _ => annexa_report::junit::render(&input),
             };
             emit(&args.common.output, &text)?;
@@ -390,7 +436,7 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
         };
     let settings = load_settings(common, &paths[0])?;
     let as_of = as_of(common.as_of.as_deref())?;
-    let result = run_scan(paths, settings)?;
+    let result = run_scan(paths, settings, None)?;
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
     let input = ReportInput {
         scan: &result,
@@ -457,5 +503,6 @@ fn format_name(f: Format) -> &'static str {
         Format::Sarif => "sarif",
         Format::Markdown => "markdown",
         Format::Junit => "junit",
+        Format::GitlabCodequality => "gitlab-codequality",
     }
 }

@@ -23,6 +23,9 @@ use crate::git;
 pub struct ScanOptions {
     pub limits: Limits,
     pub settings: Settings,
+    /// Examine only these repository-relative paths (a pre-commit hook's changed files).
+    /// Repository-wide checks then do not run: they need the whole repository.
+    pub only_files: Option<std::collections::BTreeSet<String>>,
 }
 
 /// One scanned repository.
@@ -128,6 +131,9 @@ pub struct ScanResult {
     pub excluded: Vec<Excluded>,
     /// The checks that ran, in registry order.
     pub checks: Vec<&'static CheckMeta>,
+    /// Only named files were examined (`ScanOptions::only_files`): repository-wide checks did
+    /// not run.
+    pub files_only: bool,
 }
 
 impl ScanResult {
@@ -266,6 +272,9 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             &mut candidates,
             &mut excluded,
         );
+    }
+    if let Some(only) = &options.only_files {
+        candidates.retain(|c| only.contains(&c.path));
     }
 
     let limits = options.limits;
@@ -431,6 +440,9 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                     .min_by(|a, b| a.path.cmp(&b.path)),
             };
             let mut out = Vec::new();
+            if options.only_files.is_some() {
+                return out;
+            }
             for check in checks
                 .iter()
                 .filter(|c| c.meta().scope == CheckScope::Repository)
@@ -461,6 +473,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         diagnostics,
         excluded,
         checks: checks.iter().map(|c| c.meta()).collect(),
+        files_only: options.only_files.is_some(),
     })
 }
 

@@ -357,12 +357,17 @@ pub(crate) fn control(c: &ControlStatus) -> ControlOut {
 }
 
 /// Sources of evidence a scan of repository files does not have.
-pub fn missing_sources() -> Vec<String> {
-    vec![
+pub fn missing_sources(scan: &ScanResult) -> Vec<String> {
+    let mut v = Vec::new();
+    if scan.files_only {
+        v.push("repository-wide checks (security tooling, dependency updates, CODEOWNERS, SECURITY.md): only the files named on the command line were examined".to_owned());
+    }
+    v.extend([
         "platform state (branch protection, reviews, members, environments, settings): no platform snapshot was given".to_owned(),
         "period evidence (merged changes, deployments, access, alerts over time): no populations were collected".to_owned(),
         "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned(),
-    ]
+    ]);
+    v
 }
 
 fn diag(d: &annexa_model::Diagnostic) -> DiagnosticOut {
@@ -537,7 +542,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 .filter(|o| o.suppression == Some(annexa_model::Suppression::Baselined))
                 .map(|o| observation(scan, o))
                 .collect(),
-            sources: missing_sources(),
+            sources: missing_sources(scan),
             unknown_observations: count(Outcome::Unknown),
         },
     }

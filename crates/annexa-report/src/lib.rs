@@ -5,6 +5,7 @@
 //! types ([`json::ScanReport`]); internal structs are never serialised directly.
 
 pub mod catalogue;
+pub mod gitlab;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -266,7 +266,7 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
             e.pattern
         );
     }
-    for s in crate::json::missing_sources() {
+    for s in crate::json::missing_sources(scan) {
         let _ = writeln!(out, "  {s}");
     }
 }

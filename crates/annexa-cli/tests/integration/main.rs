@@ -1,11 +1,13 @@
 //! annexa's one integration-test binary.
 
+mod action;
 mod cli;
 mod corpus;
 mod docs;
 mod fixtures;
 mod formats;
 mod gitlab;
+mod gitlab_template;
 mod hostile;
 mod policy;
 mod systems;
