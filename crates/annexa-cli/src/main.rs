@@ -53,6 +53,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Terminal)]
         format: Format,
     },
+    /// A shell completion script (e.g. `annexa completions bash > /etc/bash_completion.d/annexa`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page in roff (`annexa man | man -l -`, or install it as annexa.1).
+    Man,
+    /// The JSON schema of one of annexa's files, for editors and validators.
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    /// `annexa.toml` (point editors at it with a `#:schema` comment on the file's first line).
+    Config,
+    /// The JSON scan report (`--format json`).
+    Report,
 }
 
 #[derive(clap::Args)]
@@ -184,6 +204,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan(args),
         Command::Controls { id, paths, common } => controls(id, &paths, &common),
         Command::Checks { id, format } => checks(id, format),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "annexa", &mut out);
+            emit(&None, &String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .context("rendering the manual page")?;
+            emit(&None, &String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { what } => {
+            let text = match what {
+                SchemaKind::Config => annexa_config::json_schema(),
+                SchemaKind::Report => annexa_report::json::schema(),
+            };
+            emit(&None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

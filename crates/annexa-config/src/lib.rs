@@ -29,35 +29,98 @@ pub enum ConfigError {
     },
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// annexa's configuration file, `annexa.toml`, at the top of the first scanned repository.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "annexa.toml")]
 struct RawConfig {
+    /// What is examined and when a run fails.
     #[serde(default)]
     scan: RawScan,
+    /// Which checks are reported and gated, and how severe their findings are.
     #[serde(default)]
     checks: RawChecks,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawChecks {
+    /// Report and gate only these check ids (all checks still run and count for control
+    /// status).
+    #[schemars(with = "Option<Vec<CheckIdSchema>>")]
     select: Option<Vec<toml::Spanned<String>>>,
+    /// Do not report or gate these check ids (they still run and count for control status).
     #[serde(default)]
+    #[schemars(with = "Vec<CheckIdSchema>")]
     ignore: Vec<toml::Spanned<String>>,
+    /// Severity overrides for reporting and gating: check id = severity.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, SeveritySchema>")]
     severity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    /// GitHub organisations or users whose tag-pinned actions are accepted by policy.
     #[serde(default)]
     trusted_owners: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawScan {
+    /// Exit 1 when a finding at or above this severity remains (`never`: report only).
+    #[schemars(with = "Option<FailOnSchema>")]
     fail_on: Option<toml::Spanned<String>>,
+    /// Repository-relative globs of files not examined (always listed as excluded).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     exclude: Vec<toml::Spanned<String>>,
+    /// Largest file read, in bytes (default 4194304).
+    #[schemars(with = "Option<u64>")]
     max_file_bytes: Option<toml::Spanned<u64>>,
+    /// Deepest YAML nesting accepted (default 64).
+    #[schemars(with = "Option<usize>")]
     max_depth: Option<toml::Spanned<usize>>,
+}
+
+/// A check id (`annexa checks` lists them).
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct CheckIdSchema(#[schemars(extend("enum" = check_ids()))] String);
+
+/// A severity.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum SeveritySchema {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// `never`, or the lowest severity that fails the run.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum FailOnSchema {
+    Never,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+fn check_ids() -> Vec<&'static str> {
+    CheckId::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// The JSON schema of `annexa.toml`, for editors (taplo / Even Better TOML read a
+/// `#:schema` header comment pointing at it).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawConfig);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// Validated settings.

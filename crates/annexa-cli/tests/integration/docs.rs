@@ -73,3 +73,91 @@ fn json_report_matches_its_published_schema() {
         assert!(!validator.is_valid(&broken));
     }
 }
+
+#[test]
+fn config_schema_is_published_and_validates_real_configs() {
+    let path = root().join("schemas/annexa-config.schema.json");
+    let mut stale = Vec::new();
+    let generated = annexa_config::json_schema();
+    check_or_update(&path, &generated, &mut stale);
+    assert!(
+        stale.is_empty(),
+        "stale schema (run `ANNEXA_UPDATE=1 cargo test`): {stale:?}"
+    );
+    let out = annexa().args(["schema", "config"]).output().expect("run");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), generated);
+    let schema: serde_json::Value = serde_json::from_str(&generated).expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let as_json = |text: &str| -> serde_json::Value {
+        let v: toml::Value = toml::from_str(text).expect("toml");
+        serde_json::to_value(v).expect("json")
+    };
+    // The repository's own configuration, and one using every key.
+    let own = std::fs::read_to_string(root().join("annexa.toml")).expect("annexa.toml");
+    assert!(
+        own.starts_with("#:schema "),
+        "editors need the header comment"
+    );
+    let full = r#"
+[scan]
+fail-on = "high"
+exclude = ["vendor/**"]
+max-file-bytes = 1048576
+max-depth = 32
+[checks]
+select = ["unpinned-image", "template-injection"]
+ignore = ["missing-sbom"]
+trusted-owners = ["acme"]
+[checks.severity]
+unpinned-image = "high"
+"#;
+    for text in [own.as_str(), full] {
+        let errors: Vec<String> = validator
+            .iter_errors(&as_json(text))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}\n{text}");
+    }
+    // What annexa rejects, the schema rejects too.
+    for bad in [
+        "[scan]\nfail-on = \"sometimes\"\n",
+        "[scan]\nexclud = []\n",
+        "[checks]\nignore = [\"no-such-check\"]\n",
+        "[checks.severity]\nunpinned-image = \"urgent\"\n",
+    ] {
+        assert!(!validator.is_valid(&as_json(bad)), "schema accepted {bad}");
+        assert!(
+            annexa_config::Settings::parse(std::path::Path::new("annexa.toml"), bad).is_err(),
+            "annexa accepted {bad}"
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = annexa().args(["completions", shell]).output().expect("run");
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for word in [
+            "scan",
+            "controls",
+            "checks",
+            "fail-on",
+            "gitlab-codequality",
+        ] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = annexa().arg("man").output().expect("run");
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH annexa"),
+        "{page}"
+    );
+    for word in ["scan", "controls", "completions", "schema"] {
+        assert!(page.contains(word), "man page lacks {word}");
+    }
+}

@@ -4,6 +4,7 @@ mod action;
 mod cli;
 mod corpus;
 mod docs;
+mod dogfood;
 mod fixtures;
 mod formats;
 mod gitlab;
