@@ -53,6 +53,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Terminal)]
         format: Format,
     },
+    /// The evidence ledger: signing keys, recorded runs, verification.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// A shell completion script (e.g. `annexa completions bash > /etc/bash_completion.d/annexa`).
     Completions {
         #[arg(value_enum)]
@@ -119,6 +124,47 @@ struct ScanArgs {
     /// Write the current open findings to FILE as a baseline.
     #[arg(long)]
     write_baseline: Option<PathBuf>,
+    /// Record the run in the evidence ledger (signed with the key in ANNEXA_SIGNING_KEY or
+    /// --signing-key-file; see `annexa evidence keygen`).
+    #[arg(long)]
+    record: bool,
+    /// The evidence ledger (default: .annexa/evidence.db in the first PATH).
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// File holding the signing key (hex); default: the ANNEXA_SIGNING_KEY variable.
+    #[arg(long)]
+    signing_key_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Create a signing key: the private key goes to FILE (mode 0600, never overwritten), the
+    /// public key and its id to standard output.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The recorded runs, oldest first.
+    Log {
+        #[arg(long, default_value = ".annexa/evidence.db")]
+        store: PathBuf,
+    },
+    /// One recorded run: its header and its observations.
+    Show {
+        seq: u64,
+        #[arg(long, default_value = ".annexa/evidence.db")]
+        store: PathBuf,
+    },
+    /// Check every record, the chain, the signatures and the checkpoint; exit 1 and name the
+    /// first bad record when anything does not hold.
+    Verify {
+        #[arg(long, default_value = ".annexa/evidence.db")]
+        store: PathBuf,
+        /// The public key (hex) the runs must be signed with; without it, the keys stored in
+        /// the ledger are used.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,6 +250,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan(args),
         Command::Controls { id, paths, common } => controls(id, &paths, &common),
         Command::Checks { id, format } => checks(id, format),
+        Command::Evidence { command } => evidence(command),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -372,6 +419,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let as_of = as_of(args.common.as_of.as_deref())?;
     let policy = policy(&args, &settings)?;
+    let config_path = settings.path.clone();
+    // Fail before scanning when a run cannot be recorded.
+    if args.record {
+        signing_key(&args)?;
+    }
     let mut result = run_scan(&paths, settings, only_files)?;
     // The assessment sees every observation: suppression never changes control status.
     let assessment = annexa_assess::assess(&result.checks, &result.observations);
@@ -380,6 +432,20 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         emit(
             &Some(path.clone()),
             &annexa_engine::Baseline::of(&result).to_json(),
+        )?;
+    }
+    if args.record {
+        let store = args
+            .store
+            .clone()
+            .unwrap_or_else(|| paths[0].join(".annexa/evidence.db"));
+        record(
+            &args,
+            &store,
+            &result,
+            &assessment,
+            &as_of,
+            config_path.as_deref(),
         )?;
     }
     let input = ReportInput {
@@ -538,6 +604,229 @@ fn checks(id: Option<String>, format: Format) -> anyhow::Result<ExitCode> {
     };
     emit(&None, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn signing_key(args: &ScanArgs) -> anyhow::Result<annexa_ledger::Signer> {
+    let text = match &args.signing_key_file {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| usage(format!("{}: cannot read the signing key: {e}", p.display())))?,
+        None => std::env::var(annexa_ledger::KEY_ENV).map_err(|_| {
+            usage(format!(
+                "--record needs a signing key: set {} or give --signing-key-file (create one with `annexa evidence keygen --out FILE`)",
+                annexa_ledger::KEY_ENV
+            ))
+        })?,
+    };
+    annexa_ledger::Signer::from_hex(&text).map_err(|e| usage(e.to_string()))
+}
+
+/// SHA-256 of a file, read in blocks (the binary itself can be large).
+fn file_sha256(path: &Path) -> Option<String> {
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Some(
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// The CI job running annexa, from the CI system's own variables: never a token.
+fn ci_identity() -> Option<annexa_ledger::record::CiIdentity> {
+    let (system, names): (&str, &[&str]) = if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        (
+            "github-actions",
+            &[
+                "GITHUB_SERVER_URL",
+                "GITHUB_REPOSITORY",
+                "GITHUB_WORKFLOW_REF",
+                "GITHUB_RUN_ID",
+                "GITHUB_RUN_ATTEMPT",
+                "GITHUB_SHA",
+                "GITHUB_REF",
+                "GITHUB_ACTOR",
+                "GITHUB_EVENT_NAME",
+            ],
+        )
+    } else if std::env::var_os("GITLAB_CI").is_some() {
+        (
+            "gitlab-ci",
+            &[
+                "CI_SERVER_URL",
+                "CI_PROJECT_PATH",
+                "CI_PIPELINE_ID",
+                "CI_JOB_ID",
+                "CI_COMMIT_SHA",
+                "CI_COMMIT_REF_NAME",
+                "GITLAB_USER_LOGIN",
+                "CI_PIPELINE_SOURCE",
+            ],
+        )
+    } else {
+        return None;
+    };
+    Some(annexa_ledger::record::CiIdentity {
+        system: system.into(),
+        claims: names
+            .iter()
+            .filter_map(|n| std::env::var(n).ok().map(|v| ((*n).to_owned(), v)))
+            .collect(),
+    })
+}
+
+fn record(
+    args: &ScanArgs,
+    store: &Path,
+    result: &ScanResult,
+    assessment: &annexa_assess::Assessment,
+    as_of: &str,
+    config: Option<&Path>,
+) -> anyhow::Result<()> {
+    let signer = signing_key(args)?;
+    let mut draft =
+        annexa_ledger::RunDraft::from_scan(result, assessment, as_of, env!("CARGO_PKG_VERSION"));
+    draft.recorded_at = jiff::Timestamp::now().to_string();
+    draft.binary_sha256 = std::env::current_exe().ok().and_then(|p| file_sha256(&p));
+    draft.config_sha256 = config.and_then(file_sha256);
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into());
+    draft.collector = format!("{user}@{host}");
+    draft.ci = ci_identity();
+    let mut ledger = annexa_ledger::Ledger::open(store).map_err(|e| usage(e.to_string()))?;
+    let run = ledger
+        .append(draft, &signer)
+        .map_err(|e| usage(e.to_string()))?;
+    eprintln!(
+        "annexa: recorded run {} in {} ({} observations, head {})",
+        run.header.seq,
+        store.display(),
+        run.header.observation_count,
+        &run.hash[..16]
+    );
+    Ok(())
+}
+
+fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
+    let open = |store: &Path| -> anyhow::Result<annexa_ledger::Ledger> {
+        if !store.is_file() {
+            return Err(usage(format!(
+                "{}: no evidence ledger here",
+                store.display()
+            )));
+        }
+        annexa_ledger::Ledger::open(store).map_err(|e| usage(e.to_string()))
+    };
+    match command {
+        EvidenceCommand::Keygen { out } => {
+            let signer = annexa_ledger::Signer::generate()?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&out).map_err(|e| {
+                usage(format!(
+                    "{}: cannot create the key file: {e}",
+                    out.display()
+                ))
+            })?;
+            f.write_all(format!("{}\n", signer.secret_hex()).as_bytes())
+                .with_context(|| format!("writing {}", out.display()))?;
+            emit(
+                &None,
+                &format!(
+                    "public-key {}\nkey-id {}\n",
+                    signer.public_hex(),
+                    signer.key_id()
+                ),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        EvidenceCommand::Log { store } => {
+            let ledger = open(&store)?;
+            let mut out = format!(
+                "{:>5}  {:<25} {:<25} {:>12}  {:<16} {}\n",
+                "run", "recorded at", "as of", "observations", "key", "hash"
+            );
+            for r in ledger.runs()? {
+                out.push_str(&format!(
+                    "{:>5}  {:<25} {:<25} {:>12}  {:<16} {}\n",
+                    r.header.seq,
+                    r.header.recorded_at,
+                    r.header.as_of,
+                    r.header.observation_count,
+                    r.header.key_id,
+                    &r.hash[..16]
+                ));
+            }
+            emit(&None, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        EvidenceCommand::Show { seq, store } => {
+            let ledger = open(&store)?;
+            let Some(run) = ledger.runs()?.into_iter().find(|r| r.header.seq == seq) else {
+                return Err(usage(format!("{}: no run {seq}", store.display())));
+            };
+            let observations = ledger.observations(seq)?;
+            let value = serde_json::json!({
+                "hash": run.hash,
+                "header": run.header,
+                "observations": observations,
+            });
+            emit(
+                &None,
+                &format!("{}\n", serde_json::to_string_pretty(&value)?),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        EvidenceCommand::Verify { store, public_key } => {
+            let ledger = open(&store)?;
+            let v = ledger.verify(public_key.as_deref())?;
+            let mut out = format!(
+                "{}: {} runs, {} observations, {} inputs; signatures checked against {}\n",
+                store.display(),
+                v.runs,
+                v.observations,
+                v.inputs,
+                v.key
+            );
+            if v.ok() {
+                out.push_str(
+                    "verified: every record, the chain, the signatures and the checkpoint hold\n",
+                );
+                emit(&None, &out)?;
+                Ok(ExitCode::SUCCESS)
+            } else {
+                out.push_str(&format!("NOT VERIFIED: first problem: {}\n", v.problems[0]));
+                for p in &v.problems[1..] {
+                    out.push_str(&format!("  also: {p}\n"));
+                }
+                emit(&None, &out)?;
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -499,8 +499,12 @@ fn order(a: &Observation, b: &Observation) -> std::cmp::Ordering {
         ) => (pa, qa, ca, ra).cmp(&(pb, qb, cb, rb)),
         _ => x.cmp(y),
     };
+    // Within a repository, file elements come first and repository-wide observations last.
+    let wide =
+        |o: &Observation| matches!(&o.subject, SubjectKey::Repo { path, .. } if path.is_empty());
     first_repo(a)
         .cmp(&first_repo(b))
+        .then_with(|| wide(a).cmp(&wide(b)))
         .then_with(|| subject(&a.subject, &b.subject))
         .then_with(|| {
             (a.check, a.outcome, &a.message, &a.locations).cmp(&(

@@ -863,6 +863,24 @@ pub fn map(path: &str, file: &YamlFile, files: &dyn LocalFiles) -> Result<Mapped
         jobs.push(map_job(&mut cx, &name, &view, sources, &pipeline.variables));
     }
     pipeline.jobs = jobs;
+    // GitLab creates no pipeline for a source no job runs for: without `workflow:rules`, the
+    // pipeline's triggers are those of its jobs (a tag push with no tag job is no release).
+    if workflow.is_none() && kind == PipelineKind::Pipeline && !pipeline.jobs.is_empty() {
+        let runs = |t: &annexa_model::pipeline::Trigger| {
+            pipeline.jobs.iter().any(|j| {
+                j.triggers
+                    .as_ref()
+                    .is_none_or(|ts| ts.iter().any(|x| x.name == t.name))
+            })
+        };
+        let kept: Vec<_> = pipeline
+            .triggers
+            .iter()
+            .filter(|t| runs(t))
+            .cloned()
+            .collect();
+        pipeline.triggers = kept;
+    }
     if !overrides.is_empty() {
         let site = cx.unanalysed[0].site.clone();
         cx.unanalysed.push(Unanalysed {

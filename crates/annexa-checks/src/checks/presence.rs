@@ -56,6 +56,15 @@ impl Where {
         }
     }
 
+    fn noun(self) -> &'static str {
+        match self {
+            Where::PullRequests => "a pull-request pipeline",
+            Where::PullRequestsOrSchedule => "a pull-request or scheduled pipeline",
+            Where::Anywhere => "a pipeline",
+            Where::Releases => "a release pipeline",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Where::PullRequests => "on pull requests",
@@ -118,7 +127,16 @@ pub(crate) fn presence(cx: &RepoCx<'_>, out: &mut Sink, category: ToolCategory, 
         } else {
             format!("{} runs, but not {}", category.as_str(), scope.describe())
         };
-        out.repo(cx, Outcome::Fail, msg, elsewhere);
+        // Point at where the tool does run (if anywhere), then at the pipelines that should
+        // have run it, saying why they count.
+        let mut locations = elsewhere;
+        locations.extend(relevant.iter().map(|(f, _, why)| {
+            labelled(
+                f.location(&annexa_model::pipeline::Site::default()),
+                format!("counts as {}: {why}", scope.noun()),
+            )
+        }));
+        out.repo(cx, Outcome::Fail, msg, locations);
         return;
     }
     let (first, _, msg) = found.remove(0);

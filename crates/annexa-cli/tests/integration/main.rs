@@ -10,6 +10,7 @@ mod formats;
 mod gitlab;
 mod gitlab_template;
 mod hostile;
+mod ledger;
 mod policy;
 mod systems;
 

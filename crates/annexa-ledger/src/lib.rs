@@ -1,0 +1,641 @@
+//! The evidence ledger: every recorded run is stored with the SHA-256 of each input, every
+//! observation and the control status it concluded; runs are chained (each header names the
+//! previous header's hash), each header commits to Merkle roots of its inputs and observations
+//! and is signed once with Ed25519, and a signed checkpoint names the head so truncation shows.
+//!
+//! The store is SQLite (bundled) in WAL mode, one transaction per run: a run is visible whole
+//! or not at all, whatever kills the writer. `verify` re-derives everything from the stored
+//! bytes and names the first record that does not hold.
+//!
+//! Architecture invariant: the ledger stores records as the exact bytes that were hashed and
+//! signed, never private keys, never file contents; nothing in it is trusted without checking
+//! its hash, its place in the chain and its signature.
+
+pub mod keys;
+pub mod merkle;
+pub mod record;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+
+pub use keys::{KEY_ENV, Signer};
+use merkle::{Hash, hex, leaf, root, sha256_hex};
+use record::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{path}: {message}")]
+    Store { path: PathBuf, message: String },
+    #[error("signing key: {0}")]
+    Key(String),
+    #[error("the ledger does not verify: {0}; nothing was appended")]
+    Tampered(String),
+}
+
+/// What a run contributes, before it is numbered, chained and signed.
+pub struct RunDraft {
+    pub recorded_at: String,
+    pub as_of: String,
+    pub tool_version: String,
+    pub binary_sha256: Option<String>,
+    pub config_sha256: Option<String>,
+    pub collector: String,
+    pub ci: Option<CiIdentity>,
+    pub repositories: Vec<RepositoryRecord>,
+    pub controls: Vec<ControlRecord>,
+    /// Inputs and observations without their run number and index (set on append).
+    pub inputs: Vec<InputRecord>,
+    pub observations: Vec<ObservationRecord>,
+}
+
+impl RunDraft {
+    /// The draft of a scan and its assessment.
+    pub fn from_scan(
+        scan: &annexa_engine::ScanResult,
+        assessment: &annexa_assess::Assessment,
+        as_of: &str,
+        tool_version: &str,
+    ) -> RunDraft {
+        let repo_name = |i: u32| {
+            scan.repositories
+                .get(i as usize)
+                .map(|r| r.identity.to_string())
+                .unwrap_or_default()
+        };
+        let inputs = scan
+            .files
+            .iter()
+            .map(|f| InputRecord {
+                format: INPUT_FORMAT.into(),
+                run: 0,
+                index: 0,
+                repository: repo_name(f.repo),
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+                provenance: f.provenance.as_str().into(),
+                status: f.status.as_str().into(),
+            })
+            .collect();
+        let observations = scan
+            .observations
+            .iter()
+            .map(|o| ObservationRecord {
+                format: OBSERVATION_FORMAT.into(),
+                run: 0,
+                index: 0,
+                check: o.check.as_str().into(),
+                outcome: o.outcome.as_str().into(),
+                severity: o.severity.as_str().into(),
+                subject: o.subject.to_string(),
+                fingerprint: annexa_engine::fingerprint(o),
+                message: o.message.clone(),
+                provenance: o.provenance.as_str().into(),
+                suppression: o.suppression.as_ref().map(|s| format!("{s:?}")),
+                locations: o
+                    .locations
+                    .iter()
+                    .filter_map(|l| match l {
+                        annexa_model::Location::File(f) => Some(LocationRecord {
+                            path: format!("{}/{}", repo_name(f.repo), f.path),
+                            route: f.route.to_string(),
+                            span: f.span.map(|s| (s.start, s.end)),
+                        }),
+                        _ => None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let controls = assessment
+            .controls
+            .iter()
+            .map(|c| ControlRecord {
+                id: c.control.code().into(),
+                overall: c.overall.as_str().into(),
+                design: c.dimensions.design.map(|l| l.as_str().into()),
+                operation: c.dimensions.operation.map(|l| l.as_str().into()),
+                attestation: c.dimensions.attestation.map(|l| l.as_str().into()),
+            })
+            .collect();
+        RunDraft {
+            recorded_at: String::new(),
+            as_of: as_of.into(),
+            tool_version: tool_version.into(),
+            binary_sha256: None,
+            config_sha256: None,
+            collector: String::new(),
+            ci: None,
+            repositories: scan
+                .repositories
+                .iter()
+                .map(|r| RepositoryRecord {
+                    identity: r.identity.to_string(),
+                    commit: r.commit.clone(),
+                    dirty: r.dirty,
+                })
+                .collect(),
+            controls,
+            inputs,
+            observations,
+        }
+    }
+}
+
+/// A stored run, as listed.
+#[derive(Clone, Debug)]
+pub struct StoredRun {
+    pub hash: String,
+    pub header: RunHeader,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub runs: u64,
+    pub observations: u64,
+    pub inputs: u64,
+    /// Problems in ledger order; the first names the first bad record.
+    pub problems: Vec<String>,
+    /// Which key the signatures were checked against, and where it came from.
+    pub key: String,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// An evidence ledger in a SQLite file.
+pub struct Ledger {
+    path: PathBuf,
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    seq INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    header BLOB NOT NULL,
+    signature TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS observations (
+    run INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (run, idx)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inputs (
+    run INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (run, idx)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys (
+    key_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    body BLOB NOT NULL,
+    signature TEXT NOT NULL
+) STRICT;
+";
+
+impl Ledger {
+    /// Open (creating if needed) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let err = |e: rusqlite::Error| LedgerError::Store {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| LedgerError::Store {
+                path: path.to_owned(),
+                message: format!("cannot create its folder: {e}"),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Ledger {
+            path: path.to_owned(),
+            conn,
+        })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> LedgerError {
+        LedgerError::Store {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Append a run: numbered after the head, chained to it, its header signed, and the
+    /// checkpoint moved — all in one transaction taken with the write lock, so concurrent
+    /// writers serialise and a crash leaves the previous head intact.
+    pub fn append(&mut self, draft: RunDraft, signer: &Signer) -> Result<StoredRun, LedgerError> {
+        let path = self.path.clone();
+        let err = move |e: rusqlite::Error| LedgerError::Store {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&err)?;
+        let head: Option<(u64, String)> = tx
+            .query_row(
+                "SELECT seq, hash FROM runs ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&err)?;
+        // Never extend a chain whose head the checkpoint does not vouch for.
+        let cp: Option<(Vec<u8>, String)> = tx
+            .query_row(
+                "SELECT body, signature FROM checkpoint WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&err)?;
+        match (&head, &cp) {
+            (None, None) => {}
+            (Some((seq, hash)), Some((body, _))) => {
+                let c: Checkpoint = serde_json::from_slice(body).map_err(|e| {
+                    LedgerError::Tampered(format!("the checkpoint does not parse: {e}"))
+                })?;
+                if c.seq != *seq || c.head != *hash {
+                    return Err(LedgerError::Tampered(format!(
+                        "the checkpoint names run {} but the last stored run is {seq}",
+                        c.seq
+                    )));
+                }
+            }
+            _ => {
+                return Err(LedgerError::Tampered(
+                    "runs and checkpoint do not match (one is missing)".into(),
+                ));
+            }
+        }
+        let (seq, prev) = match head {
+            Some((s, h)) => (s + 1, h),
+            None => (1, GENESIS.to_owned()),
+        };
+        tx.execute(
+            "INSERT OR IGNORE INTO keys (key_id, public_key) VALUES (?1, ?2)",
+            params![signer.key_id(), signer.public_hex()],
+        )
+        .map_err(&err)?;
+        let mut input_leaves: Vec<Hash> = Vec::with_capacity(draft.inputs.len());
+        {
+            let mut ins = tx
+                .prepare("INSERT INTO inputs (run, idx, record) VALUES (?1, ?2, ?3)")
+                .map_err(&err)?;
+            for (i, mut r) in draft.inputs.into_iter().enumerate() {
+                r.run = seq;
+                r.index = i as u64;
+                let bytes = serde_json::to_vec(&r).expect("records serialise");
+                input_leaves.push(leaf(&bytes));
+                ins.execute(params![seq as i64, i as i64, bytes])
+                    .map_err(&err)?;
+            }
+        }
+        let mut obs_leaves: Vec<Hash> = Vec::with_capacity(draft.observations.len());
+        {
+            let mut ins = tx
+                .prepare("INSERT INTO observations (run, idx, record) VALUES (?1, ?2, ?3)")
+                .map_err(&err)?;
+            for (i, mut r) in draft.observations.into_iter().enumerate() {
+                r.run = seq;
+                r.index = i as u64;
+                let bytes = serde_json::to_vec(&r).expect("records serialise");
+                obs_leaves.push(leaf(&bytes));
+                ins.execute(params![seq as i64, i as i64, bytes])
+                    .map_err(&err)?;
+            }
+        }
+        let header = RunHeader {
+            format: RUN_FORMAT.into(),
+            seq,
+            prev,
+            recorded_at: draft.recorded_at,
+            as_of: draft.as_of,
+            tool_version: draft.tool_version,
+            binary_sha256: draft.binary_sha256,
+            config_sha256: draft.config_sha256,
+            collector: draft.collector,
+            ci: draft.ci,
+            repositories: draft.repositories,
+            input_count: input_leaves.len() as u64,
+            inputs_root: hex(&root(input_leaves)),
+            observation_count: obs_leaves.len() as u64,
+            observations_root: hex(&root(obs_leaves)),
+            controls: draft.controls,
+            key_id: signer.key_id(),
+        };
+        let bytes = serde_json::to_vec(&header).expect("records serialise");
+        let hash = sha256_hex(&bytes);
+        tx.execute(
+            "INSERT INTO runs (seq, hash, header, signature) VALUES (?1, ?2, ?3, ?4)",
+            params![seq as i64, hash, bytes, signer.sign(hash.as_bytes())],
+        )
+        .map_err(&err)?;
+        let cp = Checkpoint {
+            format: CHECKPOINT_FORMAT.into(),
+            seq,
+            head: hash.clone(),
+            key_id: signer.key_id(),
+        };
+        let cp_bytes = serde_json::to_vec(&cp).expect("records serialise");
+        tx.execute(
+            "INSERT INTO checkpoint (id, body, signature) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, signature = excluded.signature",
+            params![cp_bytes, signer.sign(&cp_bytes)],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(StoredRun { hash, header })
+    }
+
+    /// Every run header, oldest first (as stored: `verify` says whether to believe them).
+    pub fn runs(&self) -> Result<Vec<StoredRun>, LedgerError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT hash, header FROM runs ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (hash, bytes) = row.map_err(|e| self.err(e))?;
+            let header: RunHeader =
+                serde_json::from_slice(&bytes).map_err(|e| LedgerError::Store {
+                    path: self.path.clone(),
+                    message: format!("run header does not parse: {e}"),
+                })?;
+            out.push(StoredRun { hash, header });
+        }
+        Ok(out)
+    }
+
+    /// The observations of run `seq`, in order.
+    pub fn observations(&self, seq: u64) -> Result<Vec<ObservationRecord>, LedgerError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT record FROM observations WHERE run = ?1 ORDER BY idx")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([seq as i64], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let bytes = row.map_err(|e| self.err(e))?;
+            out.push(
+                serde_json::from_slice(&bytes).map_err(|e| LedgerError::Store {
+                    path: self.path.clone(),
+                    message: format!("observation does not parse: {e}"),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Check every stored record: each header's hash, the chain, each run's Merkle roots and
+    /// counts over its stored inputs and observations, every record's run number and index,
+    /// every signature (against `public_key` when given, else against the keys the ledger
+    /// holds — which a key holder who rewrote everything would pass), and the checkpoint.
+    pub fn verify(&self, public_key: Option<&str>) -> Result<Verification, LedgerError> {
+        let mut v = Verification {
+            key: match public_key {
+                Some(k) => format!("the given public key {}", keys::key_id(k)),
+                None => "the public keys stored in the ledger (give --public-key to check against a key you hold)".into(),
+            },
+            ..Verification::default()
+        };
+        let stored_keys: Vec<(String, String)> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT key_id, public_key FROM keys")
+                .map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        for (id, pk) in &stored_keys {
+            if keys::key_id(pk) != *id {
+                v.problems
+                    .push(format!("key {id}: its id does not match its public key"));
+            }
+        }
+        let key_for = |id: &str| -> Option<String> {
+            match public_key {
+                Some(k) => Some(k.to_owned()),
+                None => stored_keys
+                    .iter()
+                    .find(|(i, _)| i == id)
+                    .map(|(_, k)| k.clone()),
+            }
+        };
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, hash, header, signature FROM runs ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1u64;
+        let mut last: Option<(u64, String)> = None;
+        for row in rows {
+            let (seq, hash, bytes, signature) = row.map_err(|e| self.err(e))?;
+            let seq = seq as u64;
+            v.runs += 1;
+            let here = format!("run {seq}");
+            if seq != expected_seq {
+                v.problems.push(format!(
+                    "{here}: expected run {expected_seq} here (a run is missing or renumbered)"
+                ));
+            }
+            expected_seq = seq + 1;
+            let actual = sha256_hex(&bytes);
+            if actual != hash {
+                v.problems
+                    .push(format!("{here}: the header does not match its stored hash"));
+            }
+            let header: RunHeader = match serde_json::from_slice(&bytes) {
+                Ok(h) => h,
+                Err(e) => {
+                    v.problems
+                        .push(format!("{here}: the header does not parse: {e}"));
+                    prev = actual;
+                    continue;
+                }
+            };
+            if header.seq != seq {
+                v.problems
+                    .push(format!("{here}: the header says it is run {}", header.seq));
+            }
+            if header.prev != prev {
+                v.problems.push(format!(
+                    "{here}: does not chain to the run before it (runs reordered, removed or replaced)"
+                ));
+            }
+            match key_for(&header.key_id) {
+                Some(k) if keys::verify(&k, actual.as_bytes(), &signature) => {}
+                Some(_) => v
+                    .problems
+                    .push(format!("{here}: the signature does not verify")),
+                None => v.problems.push(format!(
+                    "{here}: signed by key {}, which the ledger does not hold",
+                    header.key_id
+                )),
+            }
+            for (table, count, want_root) in [
+                ("inputs", header.input_count, &header.inputs_root),
+                (
+                    "observations",
+                    header.observation_count,
+                    &header.observations_root,
+                ),
+            ] {
+                let (n, got_root, bad) = self.leaves(table, seq)?;
+                if table == "inputs" {
+                    v.inputs += n;
+                } else {
+                    v.observations += n;
+                }
+                if let Some(b) = bad {
+                    v.problems.push(format!("{here}: {table} record {b}"));
+                }
+                if n != count {
+                    v.problems.push(format!(
+                        "{here}: {n} {table} stored, the header committed to {count}"
+                    ));
+                } else if got_root != *want_root {
+                    v.problems.push(format!(
+                        "{here}: the stored {table} do not match the header's Merkle root (a record was changed)"
+                    ));
+                }
+            }
+            prev = actual.clone();
+            last = Some((seq, actual));
+        }
+        // Records of runs that do not exist.
+        for table in ["inputs", "observations"] {
+            let orphans: i64 = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {table} WHERE run NOT IN (SELECT seq FROM runs)"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.err(e))?;
+            if orphans > 0 {
+                v.problems.push(format!(
+                    "{orphans} {table} records belong to no stored run (a run was deleted)"
+                ));
+            }
+        }
+        let cp: Option<(Vec<u8>, String)> = self
+            .conn
+            .query_row(
+                "SELECT body, signature FROM checkpoint WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match (cp, last) {
+            (None, None) => {}
+            (None, Some(_)) => v
+                .problems
+                .push("checkpoint: missing (the head cannot be vouched for)".into()),
+            (Some(_), None) => v
+                .problems
+                .push("checkpoint: names a head but no run is stored (runs were deleted)".into()),
+            (Some((body, sig)), Some((seq, hash))) => {
+                match serde_json::from_slice::<Checkpoint>(&body) {
+                    Err(e) => v.problems.push(format!("checkpoint: does not parse: {e}")),
+                    Ok(c) => {
+                        match key_for(&c.key_id) {
+                            Some(k) if keys::verify(&k, &body, &sig) => {}
+                            _ => v
+                                .problems
+                                .push("checkpoint: the signature does not verify".into()),
+                        }
+                        if c.seq != seq || c.head != hash {
+                            v.problems.push(format!(
+                            "checkpoint: names run {} as the head, but the last stored run is {seq} (the tail was truncated or replaced)",
+                            c.seq
+                        ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// Count, Merkle root and the first malformed record of one run's rows in `table`.
+    fn leaves(&self, table: &str, seq: u64) -> Result<(u64, String, Option<String>), LedgerError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT idx, record FROM {table} WHERE run = ?1 ORDER BY idx"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([seq as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut hashes = Vec::new();
+        let mut bad = None;
+        for (expected, row) in rows.enumerate() {
+            let (idx, bytes) = row.map_err(|e| self.err(e))?;
+            if bad.is_none() {
+                // The record must say where it is: a record moved between runs or positions
+                // would otherwise keep its hash.
+                #[derive(serde::Deserialize)]
+                struct Place {
+                    run: u64,
+                    index: u64,
+                }
+                match serde_json::from_slice::<Place>(&bytes) {
+                    Ok(p) if p.run == seq && p.index == idx as u64 && idx as usize == expected => {}
+                    Ok(_) => bad = Some(format!("{idx}: not in its recorded place")),
+                    Err(e) => bad = Some(format!("{idx}: does not parse: {e}")),
+                }
+            }
+            hashes.push(leaf(&bytes));
+        }
+        Ok((hashes.len() as u64, hex(&root(hashes)), bad))
+    }
+
+    /// The underlying connection, for tests that tamper with the store.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
