@@ -9,7 +9,9 @@ check! {
     /// ## What it does
     /// Finds `${{ ... }}` expressions that expand attacker-controlled text — issue and pull
     /// request titles and bodies, comments, branch names, commit messages — directly into a
-    /// shell script (`run:`) or into the code of `actions/github-script`.
+    /// shell script (`run:`) or into the code of `actions/github-script`. In composite actions
+    /// and reusable workflows, `inputs.*` expanded into a script are `unknown`: the caller
+    /// decides what they hold, and may pass an outsider's text.
     ///
     /// ## Why is this bad?
     /// Expressions are substituted into the script *before* the shell runs it. A pull request
@@ -101,7 +103,10 @@ enum Verdict {
     Safe,
 }
 
-struct Tainted(Vec<String>);
+/// Environment variables set from attacker-controlled values, and whether `inputs.*` come from
+/// a caller (composite actions and reusable workflows, whose callers may pass an outsider's
+/// text) rather than from the person starting the workflow.
+struct Tainted(Vec<String>, bool);
 
 fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
     let Ok(expr) = Expr::parse(body) else {
@@ -115,6 +120,12 @@ fn judge(body: &str, tainted_env: &Tainted) -> Verdict {
         };
         if overlaps(&pattern, ATTACKER_CONTROLLED) {
             return Verdict::Attacker(pattern);
+        }
+        if tainted_env.1 && pattern.starts_with("inputs.") {
+            opaque.get_or_insert_with(|| {
+                format!("`{pattern}` carries whatever the caller passes, possibly an outsider's text; pass it through `env:` instead")
+            });
+            continue;
         }
         if let Some(var) = pattern.strip_prefix("env.")
             && tainted_env.0.iter().any(|t| t.eq_ignore_ascii_case(var))
@@ -138,12 +149,20 @@ fn tainted_env(cx: &PipelineCx<'_>, job: &Job, step: &Step) -> Tainted {
     let vars = cx.pipeline.variables_in_scope(job, step);
     Tainted(
         vars.filter(|v| {
-            expressions_in(&v.value)
-                .iter()
-                .any(|e| matches!(judge(e.body, &Tainted(Vec::new())), Verdict::Attacker(_)))
+            expressions_in(&v.value).iter().any(|e| {
+                matches!(
+                    judge(e.body, &Tainted(Vec::new(), false)),
+                    Verdict::Attacker(_)
+                )
+            })
         })
         .map(|v| v.name.clone())
         .collect(),
+        matches!(
+            cx.pipeline.kind,
+            annexa_model::pipeline::PipelineKind::Action
+                | annexa_model::pipeline::PipelineKind::Reusable
+        ),
     )
 }
 
@@ -242,7 +261,7 @@ mod tests {
 
     #[test]
     fn judges_contexts() {
-        let none = Tainted(Vec::new());
+        let none = Tainted(Vec::new(), false);
         assert!(matches!(
             judge("github.event.issue.title", &none),
             Verdict::Attacker(_)
@@ -272,7 +291,7 @@ mod tests {
             judge("github.event.issue.title == 'x'", &none),
             Verdict::Safe
         ));
-        let t = Tainted(vec!["TITLE".into()]);
+        let t = Tainted(vec!["TITLE".into()], false);
         assert!(matches!(judge("env.TITLE", &t), Verdict::Attacker(_)));
     }
 }
