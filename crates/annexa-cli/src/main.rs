@@ -16,6 +16,9 @@ use annexa_engine::{ScanOptions, ScanResult};
 use annexa_model::{CheckId, ControlId, Severity};
 use annexa_report::ReportInput;
 
+mod history;
+mod ledger_cli;
+
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
 // pattern markedly faster than the system allocator (measured with bench/run.sh).
 #[global_allocator]
@@ -43,8 +46,23 @@ enum Command {
         /// Repository folders to assess (repeatable).
         #[arg(long = "path", default_value = ".")]
         paths: Vec<PathBuf>,
+        /// Instead of assessing PATHs: control status in every run recorded in the evidence
+        /// ledger with an as-of in FROM..TO (dates), and the days with no run.
+        #[arg(long)]
+        period: Option<String>,
+        /// The evidence ledger for --period.
+        #[arg(long, default_value = ".annexa/evidence.db")]
+        store: PathBuf,
         #[command(flatten)]
         common: Common,
+    },
+    /// What changed between two recorded runs: control status, new and resolved findings,
+    /// changed inputs.
+    Diff {
+        run_a: u64,
+        run_b: u64,
+        #[arg(long, default_value = ".annexa/evidence.db")]
+        store: PathBuf,
     },
     /// The check catalogue, or one check's documentation.
     Checks {
@@ -57,6 +75,11 @@ enum Command {
     Evidence {
         #[command(subcommand)]
         command: EvidenceCommand,
+    },
+    /// Auditor sampling: freeze a population, then draw with the auditor's seed.
+    Sample {
+        #[command(subcommand)]
+        command: ledger_cli::SampleCommand,
     },
     /// A shell completion script (e.g. `annexa completions bash > /etc/bash_completion.d/annexa`).
     Completions {
@@ -128,12 +151,34 @@ struct ScanArgs {
     /// --signing-key-file; see `annexa evidence keygen`).
     #[arg(long)]
     record: bool,
-    /// The evidence ledger (default: .annexa/evidence.db in the first PATH).
+    /// The evidence ledger: a SQLite file (default: .annexa/evidence.db in the first PATH) or
+    /// a PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (no TLS), which
+    /// many workers can append to at once.
     #[arg(long)]
     store: Option<PathBuf>,
     /// File holding the signing key (hex); default: the ANNEXA_SIGNING_KEY variable.
     #[arg(long)]
     signing_key_file: Option<PathBuf>,
+    /// Scan only shard I of N (I from 0 to N-1) of the repository PATHs: PATHs are sorted and
+    /// the one at sorted position p belongs to shard p % N. N workers given the same PATHs and
+    /// shards 0/N … N-1/N scan each repository exactly once, e.g. each recording its shard with
+    /// --record --store postgres://… into one ledger.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+}
+
+/// `I/N` with N ≥ 1 and I < N.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{text}: expected I/N with 0 <= I < N, e.g. 0/4");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 #[derive(Subcommand)]
@@ -158,6 +203,8 @@ enum EvidenceCommand {
     /// Check every record, the chain, the signatures and the checkpoint; exit 1 and name the
     /// first bad record when anything does not hold.
     Verify {
+        /// An audit pack (zip) to verify offline instead of the ledger.
+        pack: Option<PathBuf>,
         #[arg(long, default_value = ".annexa/evidence.db")]
         store: PathBuf,
         /// The public key (hex) the runs must be signed with; without it, the keys stored in
@@ -165,6 +212,9 @@ enum EvidenceCommand {
         #[arg(long)]
         public_key: Option<String>,
     },
+    /// Write an audit pack of a period (zip), which `annexa evidence verify PACK.zip` checks
+    /// offline.
+    Export(ledger_cli::ExportArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -248,9 +298,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Controls { id, paths, common } => controls(id, &paths, &common),
+        Command::Controls {
+            id,
+            period: Some(period),
+            store,
+            ..
+        } => history::controls_over(&period, &store, id.as_deref()),
+        Command::Controls {
+            id, paths, common, ..
+        } => controls(id, &paths, &common),
+        Command::Diff {
+            run_a,
+            run_b,
+            store,
+        } => history::diff_runs(run_a, run_b, &store),
         Command::Checks { id, format } => checks(id, format),
         Command::Evidence { command } => evidence(command),
+        Command::Sample { command } => ledger_cli::sample(command),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
@@ -411,6 +475,31 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
+    };
+    let paths = match args.shard {
+        None => paths,
+        Some(_) if only_files.is_some() => {
+            return Err(usage(
+                "--shard splits repository folders; it cannot be used with files".to_owned(),
+            ));
+        }
+        Some((i, n)) => {
+            let mut sorted = paths;
+            sorted.sort();
+            sorted.dedup();
+            let all = sorted.len();
+            let mine: Vec<PathBuf> = sorted
+                .into_iter()
+                .enumerate()
+                .filter(|(p, _)| p % n == i)
+                .map(|(_, path)| path)
+                .collect();
+            if mine.is_empty() {
+                eprintln!("annexa: shard {i}/{n} holds none of the {all} PATHs; nothing scanned");
+                return Ok(ExitCode::SUCCESS);
+            }
+            mine
+        }
     };
     let settings = load_settings(&args.common, &paths[0])?;
     let fail_on = match args.fail_on {
@@ -711,14 +800,14 @@ fn record(
         .unwrap_or_else(|| "unknown".into());
     draft.collector = format!("{user}@{host}");
     draft.ci = ci_identity();
-    let mut ledger = annexa_ledger::Ledger::open(store).map_err(|e| usage(e.to_string()))?;
+    let mut ledger = annexa_ledger::Ledger::open_store(store).map_err(|e| usage(e.to_string()))?;
     let run = ledger
         .append(draft, &signer)
         .map_err(|e| usage(e.to_string()))?;
     eprintln!(
         "annexa: recorded run {} in {} ({} observations, head {})",
         run.header.seq,
-        store.display(),
+        ledger.location().display(),
         run.header.observation_count,
         &run.hash[..16]
     );
@@ -727,13 +816,13 @@ fn record(
 
 fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
     let open = |store: &Path| -> anyhow::Result<annexa_ledger::Ledger> {
-        if !store.is_file() {
+        if !annexa_ledger::Ledger::is_url(store) && !store.is_file() {
             return Err(usage(format!(
                 "{}: no evidence ledger here",
                 store.display()
             )));
         }
-        annexa_ledger::Ledger::open(store).map_err(|e| usage(e.to_string()))
+        annexa_ledger::Ledger::open_store(store).map_err(|e| usage(e.to_string()))
     };
     match command {
         EvidenceCommand::Keygen { out } => {
@@ -800,12 +889,20 @@ fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        EvidenceCommand::Verify { store, public_key } => {
+        EvidenceCommand::Export(args) => ledger_cli::export(args),
+        EvidenceCommand::Verify {
+            pack: Some(pack),
+            public_key,
+            ..
+        } => ledger_cli::verify_pack(&pack, public_key.as_deref()),
+        EvidenceCommand::Verify {
+            store, public_key, ..
+        } => {
             let ledger = open(&store)?;
             let v = ledger.verify(public_key.as_deref())?;
             let mut out = format!(
                 "{}: {} runs, {} observations, {} inputs; signatures checked against {}\n",
-                store.display(),
+                ledger.location().display(),
                 v.runs,
                 v.observations,
                 v.inputs,

@@ -11,13 +11,19 @@
 //! signed, never private keys, never file contents; nothing in it is trusted without checking
 //! its hash, its place in the chain and its signature.
 
+pub mod history;
 pub mod keys;
 pub mod merkle;
+pub mod pack;
+mod pg;
 pub mod record;
+pub mod sample;
+mod sqlite;
+mod store;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use rusqlite::Connection;
 
 pub use keys::{KEY_ENV, Signer};
 use merkle::{Hash, hex, leaf, root, sha256_hex};
@@ -166,106 +172,104 @@ impl Verification {
     }
 }
 
-/// An evidence ledger in a SQLite file.
+/// An evidence ledger: a SQLite file, or a PostgreSQL database (`open_url`).
 pub struct Ledger {
+    /// Where the ledger is, for messages (a URL without its password).
     path: PathBuf,
-    conn: Connection,
+    store: Box<dyn store::Store + Send>,
 }
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS runs (
-    seq INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,
-    header BLOB NOT NULL,
-    signature TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS observations (
-    run INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    record BLOB NOT NULL,
-    PRIMARY KEY (run, idx)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS inputs (
-    run INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    record BLOB NOT NULL,
-    PRIMARY KEY (run, idx)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS keys (
-    key_id TEXT PRIMARY KEY,
-    public_key TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS checkpoint (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    body BLOB NOT NULL,
-    signature TEXT NOT NULL
-) STRICT;
-";
 
 impl Ledger {
     /// Open (creating if needed) the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let err = |e: rusqlite::Error| LedgerError::Store {
+        let store = sqlite::SqliteStore::open(path).map_err(|message| LedgerError::Store {
             path: path.to_owned(),
-            message: e.to_string(),
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| LedgerError::Store {
-                path: path.to_owned(),
-                message: format!("cannot create its folder: {e}"),
-            })?;
-        }
-        let conn = Connection::open(path).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
+            message,
+        })?;
         Ok(Ledger {
             path: path.to_owned(),
-            conn,
+            store: Box::new(store),
         })
     }
 
-    fn err(&self, e: rusqlite::Error) -> LedgerError {
-        LedgerError::Store {
-            path: self.path.clone(),
-            message: e.to_string(),
+    /// Open (creating its tables if needed) the ledger at `location`: a PostgreSQL URL
+    /// (`postgres://user@host:port/database`, no TLS), or else a SQLite file's path.
+    pub fn open_url(location: &str) -> Result<Ledger, LedgerError> {
+        if !pg::is_url(location) {
+            return Ledger::open(Path::new(location));
+        }
+        let path = PathBuf::from(pg::redact(location));
+        let store = pg::PgStore::connect(location).map_err(|message| LedgerError::Store {
+            path: path.clone(),
+            message,
+        })?;
+        Ok(Ledger {
+            path,
+            store: Box::new(store),
+        })
+    }
+
+    /// Like `open_url`, for a `--store` argument: a PostgreSQL URL or a file's path.
+    pub fn open_store(store: &Path) -> Result<Ledger, LedgerError> {
+        match store.to_str() {
+            Some(url) if pg::is_url(url) => Ledger::open_url(url),
+            _ => Ledger::open(store),
         }
     }
 
+    /// Whether a `--store` argument names a PostgreSQL database.
+    pub fn is_url(store: &Path) -> bool {
+        store.to_str().is_some_and(pg::is_url)
+    }
+
+    /// Where the ledger is, for messages (a URL without its password).
+    pub fn location(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, message: String) -> LedgerError {
+        LedgerError::Store {
+            path: self.path.clone(),
+            message,
+        }
+    }
     /// Append a run: numbered after the head, chained to it, its header signed, and the
     /// checkpoint moved — all in one transaction taken with the write lock, so concurrent
     /// writers serialise and a crash leaves the previous head intact.
     pub fn append(&mut self, draft: RunDraft, signer: &Signer) -> Result<StoredRun, LedgerError> {
+        self.store.begin_append().map_err(|e| self.err(e))?;
+        let out = self.append_locked(draft, signer);
+        match out {
+            Ok(run) => match self.store.commit() {
+                Ok(()) => Ok(run),
+                Err(e) => {
+                    self.store.rollback();
+                    Err(self.err(e))
+                }
+            },
+            Err(e) => {
+                self.store.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// The body of `append`, inside its transaction.
+    fn append_locked(
+        &mut self,
+        draft: RunDraft,
+        signer: &Signer,
+    ) -> Result<StoredRun, LedgerError> {
         let path = self.path.clone();
-        let err = move |e: rusqlite::Error| LedgerError::Store {
+        let err = move |message: String| LedgerError::Store {
             path: path.clone(),
-            message: e.to_string(),
+            message,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&err)?;
-        let head: Option<(u64, String)> = tx
-            .query_row(
-                "SELECT seq, hash FROM runs ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&err)?;
+        // The checkpoint first: taking it takes the lock that serialises appenders, and only
+        // then is the head read.
         // Never extend a chain whose head the checkpoint does not vouch for.
-        let cp: Option<(Vec<u8>, String)> = tx
-            .query_row(
-                "SELECT body, signature FROM checkpoint WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&err)?;
+        let cp: Option<(Vec<u8>, String)> = self.store.locked_checkpoint().map_err(&err)?;
+        let head: Option<(u64, String)> = self.store.head().map_err(&err)?;
         match (&head, &cp) {
             (None, None) => {}
             (Some((seq, hash)), Some((body, _))) => {
@@ -289,38 +293,36 @@ impl Ledger {
             Some((s, h)) => (s + 1, h),
             None => (1, GENESIS.to_owned()),
         };
-        tx.execute(
-            "INSERT OR IGNORE INTO keys (key_id, public_key) VALUES (?1, ?2)",
-            params![signer.key_id(), signer.public_hex()],
-        )
-        .map_err(&err)?;
+        self.store
+            .add_key(&signer.key_id(), &signer.public_hex())
+            .map_err(&err)?;
         let mut input_leaves: Vec<Hash> = Vec::with_capacity(draft.inputs.len());
         {
-            let mut ins = tx
-                .prepare("INSERT INTO inputs (run, idx, record) VALUES (?1, ?2, ?3)")
-                .map_err(&err)?;
+            let mut records = Vec::with_capacity(draft.inputs.len());
             for (i, mut r) in draft.inputs.into_iter().enumerate() {
                 r.run = seq;
                 r.index = i as u64;
                 let bytes = serde_json::to_vec(&r).expect("records serialise");
                 input_leaves.push(leaf(&bytes));
-                ins.execute(params![seq as i64, i as i64, bytes])
-                    .map_err(&err)?;
+                records.push(bytes);
             }
+            self.store
+                .add_records("inputs", seq, &records)
+                .map_err(&err)?;
         }
         let mut obs_leaves: Vec<Hash> = Vec::with_capacity(draft.observations.len());
         {
-            let mut ins = tx
-                .prepare("INSERT INTO observations (run, idx, record) VALUES (?1, ?2, ?3)")
-                .map_err(&err)?;
+            let mut records = Vec::with_capacity(draft.observations.len());
             for (i, mut r) in draft.observations.into_iter().enumerate() {
                 r.run = seq;
                 r.index = i as u64;
                 let bytes = serde_json::to_vec(&r).expect("records serialise");
                 obs_leaves.push(leaf(&bytes));
-                ins.execute(params![seq as i64, i as i64, bytes])
-                    .map_err(&err)?;
+                records.push(bytes);
             }
+            self.store
+                .add_records("observations", seq, &records)
+                .map_err(&err)?;
         }
         let header = RunHeader {
             format: RUN_FORMAT.into(),
@@ -343,11 +345,9 @@ impl Ledger {
         };
         let bytes = serde_json::to_vec(&header).expect("records serialise");
         let hash = sha256_hex(&bytes);
-        tx.execute(
-            "INSERT INTO runs (seq, hash, header, signature) VALUES (?1, ?2, ?3, ?4)",
-            params![seq as i64, hash, bytes, signer.sign(hash.as_bytes())],
-        )
-        .map_err(&err)?;
+        self.store
+            .add_run(seq, &hash, &bytes, &signer.sign(hash.as_bytes()))
+            .map_err(&err)?;
         let cp = Checkpoint {
             format: CHECKPOINT_FORMAT.into(),
             seq,
@@ -355,30 +355,17 @@ impl Ledger {
             key_id: signer.key_id(),
         };
         let cp_bytes = serde_json::to_vec(&cp).expect("records serialise");
-        tx.execute(
-            "INSERT INTO checkpoint (id, body, signature) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, signature = excluded.signature",
-            params![cp_bytes, signer.sign(&cp_bytes)],
-        )
-        .map_err(&err)?;
-        tx.commit().map_err(&err)?;
+        self.store
+            .set_checkpoint(&cp_bytes, &signer.sign(&cp_bytes))
+            .map_err(&err)?;
         Ok(StoredRun { hash, header })
     }
 
     /// Every run header, oldest first (as stored: `verify` says whether to believe them).
     pub fn runs(&self) -> Result<Vec<StoredRun>, LedgerError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT hash, header FROM runs ORDER BY seq")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = self.store.run_rows().map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (hash, bytes) = row.map_err(|e| self.err(e))?;
+        for (_, hash, bytes, _) in rows {
             let header: RunHeader =
                 serde_json::from_slice(&bytes).map_err(|e| LedgerError::Store {
                     path: self.path.clone(),
@@ -391,16 +378,12 @@ impl Ledger {
 
     /// The observations of run `seq`, in order.
     pub fn observations(&self, seq: u64) -> Result<Vec<ObservationRecord>, LedgerError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT record FROM observations WHERE run = ?1 ORDER BY idx")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([seq as i64], |r| r.get::<_, Vec<u8>>(0))
+        let rows = self
+            .store
+            .records("observations", seq)
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let bytes = row.map_err(|e| self.err(e))?;
+        for (_, bytes) in rows {
             out.push(
                 serde_json::from_slice(&bytes).map_err(|e| LedgerError::Store {
                     path: self.path.clone(),
@@ -411,11 +394,35 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The inputs of run `seq`, in order.
+    pub fn inputs(&self, seq: u64) -> Result<Vec<InputRecord>, LedgerError> {
+        let rows = self.store.records("inputs", seq).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for (_, bytes) in rows {
+            out.push(
+                serde_json::from_slice(&bytes).map_err(|e| LedgerError::Store {
+                    path: self.path.clone(),
+                    message: format!("input record does not parse: {e}"),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Check every stored record: each header's hash, the chain, each run's Merkle roots and
     /// counts over its stored inputs and observations, every record's run number and index,
     /// every signature (against `public_key` when given, else against the keys the ledger
     /// holds — which a key holder who rewrote everything would pass), and the checkpoint.
+    /// All of it is read in one snapshot, so appenders committing meanwhile do not show as
+    /// damage.
     pub fn verify(&self, public_key: Option<&str>) -> Result<Verification, LedgerError> {
+        self.store.begin_read().map_err(|e| self.err(e))?;
+        let out = self.verify_snapshot(public_key);
+        self.store.end_read();
+        out
+    }
+
+    fn verify_snapshot(&self, public_key: Option<&str>) -> Result<Verification, LedgerError> {
         let mut v = Verification {
             key: match public_key {
                 Some(k) => format!("the given public key {}", keys::key_id(k)),
@@ -423,16 +430,7 @@ impl Ledger {
             },
             ..Verification::default()
         };
-        let stored_keys: Vec<(String, String)> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT key_id, public_key FROM keys")
-                .map_err(|e| self.err(e))?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
-        };
+        let stored_keys: Vec<(String, String)> = self.store.keys().map_err(|e| self.err(e))?;
         for (id, pk) in &stored_keys {
             if keys::key_id(pk) != *id {
                 v.problems
@@ -448,26 +446,11 @@ impl Ledger {
                     .map(|(_, k)| k.clone()),
             }
         };
-        let mut st = self
-            .conn
-            .prepare("SELECT seq, hash, header, signature FROM runs ORDER BY seq")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = self.store.run_rows().map_err(|e| self.err(e))?;
         let mut prev = GENESIS.to_owned();
         let mut expected_seq = 1u64;
         let mut last: Option<(u64, String)> = None;
-        for row in rows {
-            let (seq, hash, bytes, signature) = row.map_err(|e| self.err(e))?;
-            let seq = seq as u64;
+        for (seq, hash, bytes, signature) in rows {
             v.runs += 1;
             let here = format!("run {seq}");
             if seq != expected_seq {
@@ -541,31 +524,14 @@ impl Ledger {
         }
         // Records of runs that do not exist.
         for table in ["inputs", "observations"] {
-            let orphans: i64 = self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT count(*) FROM {table} WHERE run NOT IN (SELECT seq FROM runs)"
-                    ),
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))?;
+            let orphans = self.store.orphans(table).map_err(|e| self.err(e))?;
             if orphans > 0 {
                 v.problems.push(format!(
                     "{orphans} {table} records belong to no stored run (a run was deleted)"
                 ));
             }
         }
-        let cp: Option<(Vec<u8>, String)> = self
-            .conn
-            .query_row(
-                "SELECT body, signature FROM checkpoint WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
+        let cp: Option<(Vec<u8>, String)> = self.store.checkpoint().map_err(|e| self.err(e))?;
         match (cp, last) {
             (None, None) => {}
             (None, Some(_)) => v
@@ -594,26 +560,17 @@ impl Ledger {
                 }
             }
         }
+        // Sample freezes and draws (`sample.rs`).
+        v.problems.extend(sample::verify(self, public_key)?);
         Ok(v)
     }
 
     /// Count, Merkle root and the first malformed record of one run's rows in `table`.
     fn leaves(&self, table: &str, seq: u64) -> Result<(u64, String, Option<String>), LedgerError> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT idx, record FROM {table} WHERE run = ?1 ORDER BY idx"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([seq as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = self.store.records(table, seq).map_err(|e| self.err(e))?;
         let mut hashes = Vec::new();
         let mut bad = None;
-        for (expected, row) in rows.enumerate() {
-            let (idx, bytes) = row.map_err(|e| self.err(e))?;
+        for (expected, (idx, bytes)) in rows.into_iter().enumerate() {
             if bad.is_none() {
                 // The record must say where it is: a record moved between runs or positions
                 // would otherwise keep its hash.
@@ -636,6 +593,8 @@ impl Ledger {
     /// The underlying connection, for tests that tamper with the store.
     #[doc(hidden)]
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        self.store
+            .sqlite()
+            .expect("connection() is for SQLite ledgers")
     }
 }

@@ -11,6 +11,8 @@ mod gitlab;
 mod gitlab_template;
 mod hostile;
 mod ledger;
+mod ledger_pack;
+mod ledger_pg;
 mod policy;
 mod systems;
 
