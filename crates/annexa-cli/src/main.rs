@@ -509,6 +509,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let as_of = as_of(args.common.as_of.as_deref())?;
     let policy = policy(&args, &settings)?;
     let config_path = settings.path.clone();
+    // `[evidence]` in annexa.toml: the command line wins where both say something.
+    let mut args = args;
+    args.record |= settings.record;
+    if args.store.is_none() {
+        args.store = settings.evidence_store.clone();
+    }
+    if args.signing_key_file.is_none() {
+        args.signing_key_file = settings.signing_key_file.clone();
+    }
     // Fail before scanning when a run cannot be recorded.
     if args.record {
         signing_key(&args)?;

@@ -40,6 +40,23 @@ struct RawConfig {
     /// Which checks are reported and gated, and how severe their findings are.
     #[serde(default)]
     checks: RawChecks,
+    /// The evidence ledger.
+    #[serde(default)]
+    evidence: RawEvidence,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawEvidence {
+    /// Record every scan in the ledger, as `--record` does.
+    #[serde(default)]
+    record: bool,
+    /// The ledger: a path (relative to this file) or `postgres://...`; default
+    /// `.annexa/evidence.db` in the first scanned repository.
+    store: Option<String>,
+    /// File holding the signing key (hex), relative to this file; default: the
+    /// ANNEXA_SIGNING_KEY variable. The key itself never belongs in this file.
+    signing_key_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -144,6 +161,12 @@ pub struct Settings {
     /// Owners (GitHub organisations or users) whose tag-pinned actions the organisation
     /// accepts: `unpinned-external-code` findings for them are reported as accepted by policy.
     pub trusted_owners: Vec<String>,
+    /// `[evidence] record = true`: record every scan.
+    pub record: bool,
+    /// `[evidence] store`, resolved against the file's folder unless it is a URL.
+    pub evidence_store: Option<PathBuf>,
+    /// `[evidence] signing-key-file`, resolved against the file's folder.
+    pub signing_key_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -189,6 +212,7 @@ impl Settings {
         };
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| at(e.span(), e.message().to_owned()))?;
+        let base = path.parent().unwrap_or(Path::new("")).to_owned();
         let fail_on = match raw.scan.fail_on {
             None => None,
             Some(s) => match s.get_ref().as_str() {
@@ -273,6 +297,15 @@ impl Settings {
             exclude_set,
             max_file_bytes: raw.scan.max_file_bytes.map(|s| s.into_inner()),
             max_depth: raw.scan.max_depth.map(|s| s.into_inner()),
+            record: raw.evidence.record,
+            evidence_store: raw.evidence.store.map(|s| {
+                if s.contains("://") {
+                    PathBuf::from(s)
+                } else {
+                    base.join(s)
+                }
+            }),
+            signing_key_file: raw.evidence.signing_key_file.map(|s| base.join(s)),
         })
     }
 }

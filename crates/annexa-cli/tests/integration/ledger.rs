@@ -264,3 +264,47 @@ fn history_over_a_period_and_diff_between_runs() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("weakened: new findings (1)"), "{text}");
 }
+
+#[test]
+fn annexa_toml_can_ask_for_every_run_to_be_recorded() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (key, public) = keygen(tmp.path());
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::copy(
+        root().join("examples/six-systems/gitlab-ci/.gitlab-ci.yml"),
+        repo.join(".gitlab-ci.yml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        repo.join("annexa.toml"),
+        format!(
+            "[evidence]\nrecord = true\nstore = \"ledger/evidence.db\"\nsigning-key-file = \"{}\"\n",
+            key.display()
+        ),
+    )
+    .expect("config");
+    let out = annexa()
+        .env_remove("ANNEXA_SIGNING_KEY")
+        .args(["scan", "--format", "json"])
+        .arg(&repo)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = repo.join("ledger/evidence.db");
+    let ledger = annexa_ledger::Ledger::open(&store).expect("recorded where the file says");
+    let v = ledger.verify(Some(&public)).expect("verify");
+    assert!(v.ok() && v.runs == 1, "{:?}", v.problems);
+    // The run records the configuration's digest.
+    let runs = ledger.runs().expect("runs");
+    assert!(runs[0].header.config_sha256.is_some());
+    // A typo in the section is an error naming the line, as everywhere in annexa.toml.
+    std::fs::write(repo.join("annexa.toml"), "[evidence]\nrecrod = true\n").expect("config");
+    let out = annexa().args(["scan"]).arg(&repo).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("annexa.toml:2:"));
+}
