@@ -165,6 +165,10 @@ struct ScanArgs {
     /// --record --store postgres://… into one ledger.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
+    /// Anchor the recorded run's hash with this RFC 3161 time-stamp authority (http:// URL),
+    /// so that whoever holds the signing key cannot rewrite the run unnoticed.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
 }
 
 /// `I/N` with N ≥ 1 and I < N.
@@ -211,6 +215,10 @@ enum EvidenceCommand {
         /// the ledger are used.
         #[arg(long)]
         public_key: Option<String>,
+        /// The CA (PEM) of the time-stamp authority: every run must then carry an anchor that
+        /// stamps its hash, signed by a TSA certificate this CA issued.
+        #[arg(long, value_name = "PEM")]
+        tsa_ca: Option<PathBuf>,
     },
     /// Write an audit pack of a period (zip), which `annexa evidence verify PACK.zip` checks
     /// offline.
@@ -820,6 +828,20 @@ fn record(
         run.header.observation_count,
         &run.hash[..16]
     );
+    if let Some(url) = &args.tsa {
+        match ledger.anchor(run.header.seq, url, std::time::Duration::from_secs(30)) {
+            Ok(a) => eprintln!(
+                "annexa: run {} anchored by {} at {}",
+                run.header.seq, a.tsa_url, a.gen_time
+            ),
+            Err(e) => {
+                return Err(usage(format!(
+                    "run {} was recorded but NOT anchored: {e}",
+                    run.header.seq
+                )));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -905,10 +927,20 @@ fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
             ..
         } => ledger_cli::verify_pack(&pack, public_key.as_deref()),
         EvidenceCommand::Verify {
-            store, public_key, ..
+            store,
+            public_key,
+            tsa_ca,
+            ..
         } => {
             let ledger = open(&store)?;
-            let v = ledger.verify(public_key.as_deref())?;
+            let ca =
+                match &tsa_ca {
+                    Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+                        usage(format!("{}: cannot read the TSA CA: {e}", p.display()))
+                    })?),
+                    None => None,
+                };
+            let v = ledger.verify_with(public_key.as_deref(), ca.as_deref())?;
             let mut out = format!(
                 "{}: {} runs, {} observations, {} inputs; signatures checked against {}\n",
                 ledger.location().display(),

@@ -20,6 +20,7 @@ pub mod record;
 pub mod sample;
 mod sqlite;
 mod store;
+pub mod tsa;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,8 @@ pub enum LedgerError {
     Key(String),
     #[error("the ledger does not verify: {0}; nothing was appended")]
     Tampered(String),
+    #[error("time-stamp anchor: {0}")]
+    Anchor(String),
 }
 
 /// What a run contributes, before it is numbered, chained and signed.
@@ -416,10 +419,150 @@ impl Ledger {
     /// All of it is read in one snapshot, so appenders committing meanwhile do not show as
     /// damage.
     pub fn verify(&self, public_key: Option<&str>) -> Result<Verification, LedgerError> {
+        self.verify_with(public_key, None)
+    }
+
+    /// [`Ledger::verify`], and with `tsa_ca` (PEM) every run must carry a time-stamp anchor
+    /// that stamps its stored hash, is signed by a TSA certificate that CA issued, and was made
+    /// within an hour of the run's recorded time (a back-dated rewrite cannot get one).
+    pub fn verify_with(
+        &self,
+        public_key: Option<&str>,
+        tsa_ca: Option<&str>,
+    ) -> Result<Verification, LedgerError> {
         self.store.begin_read().map_err(|e| self.err(e))?;
-        let out = self.verify_snapshot(public_key);
+        let out = self.verify_snapshot(public_key).and_then(|mut v| {
+            if let Some(ca) = tsa_ca {
+                self.verify_anchors(ca, &mut v)?;
+            }
+            Ok(v)
+        });
         self.store.end_read();
         out
+    }
+
+    fn verify_anchors(&self, ca: &str, v: &mut Verification) -> Result<(), LedgerError> {
+        let rows = self.store.run_rows().map_err(|e| self.err(e))?;
+        for (seq, hash, bytes, _) in rows {
+            let here = format!("run {seq}");
+            let actual = sha256_hex(&bytes);
+            let recorded_at = serde_json::from_slice::<RunHeader>(&bytes)
+                .ok()
+                .and_then(|h| h.recorded_at.parse::<jiff::Timestamp>().ok());
+            let anchors = self
+                .store
+                .records("anchors", seq)
+                .map_err(|e| self.err(e))?;
+            let mut good = 0;
+            for (idx, raw) in anchors {
+                let problem = |what: String| format!("{here}: anchor {idx}: {what}");
+                let a: AnchorRecord = match serde_json::from_slice(&raw) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        v.problems.push(problem(format!("does not parse: {e}")));
+                        continue;
+                    }
+                };
+                let digest = match unhex32(&actual) {
+                    Some(d) => d,
+                    None => continue,
+                };
+                if a.run_hash != actual || a.run_hash != hash {
+                    v.problems.push(problem(
+                        "stamps another hash than the run's (the run was rewritten)".into(),
+                    ));
+                    continue;
+                }
+                let Some(token_der) = unhex(&a.token) else {
+                    v.problems.push(problem("the token is not hex".into()));
+                    continue;
+                };
+                let anchor = tsa::Anchor {
+                    token_der,
+                    gen_time: a.gen_time.clone(),
+                    tsa_url: a.tsa_url.clone(),
+                };
+                match tsa::verify(&anchor, &digest, Some(ca)) {
+                    Err(e) => v.problems.push(problem(e.to_string())),
+                    Ok(stamped) => {
+                        let late = match (stamped.parse::<jiff::Timestamp>(), recorded_at) {
+                            (Ok(g), Some(r)) => {
+                                g.as_second() - r.as_second() > 3600
+                                    || r.as_second() - g.as_second() > 300
+                            }
+                            _ => true,
+                        };
+                        if late {
+                            v.problems.push(problem(format!(
+                                "stamped at {stamped}, not within an hour of the run's recorded time (back-dated?)"
+                            )));
+                        } else {
+                            good += 1;
+                        }
+                    }
+                }
+            }
+            if good == 0
+                && !v
+                    .problems
+                    .iter()
+                    .any(|p| p.starts_with(&format!("{here}: anchor")))
+            {
+                v.problems.push(format!(
+                    "{here}: no time-stamp anchor (recorded without --tsa?)"
+                ));
+            }
+        }
+        v.key
+            .push_str("; time-stamp anchors checked against the given TSA CA");
+        Ok(())
+    }
+
+    /// Stamp run `seq`'s header hash with the TSA at `url` and store the token.
+    pub fn anchor(
+        &mut self,
+        seq: u64,
+        url: &str,
+        timeout: std::time::Duration,
+    ) -> Result<AnchorRecord, LedgerError> {
+        let run = self
+            .runs()?
+            .into_iter()
+            .find(|r| r.header.seq == seq)
+            .ok_or_else(|| LedgerError::Tampered(format!("no run {seq} to anchor")))?;
+        let digest = unhex32(&run.hash)
+            .ok_or_else(|| LedgerError::Tampered(format!("run {seq}: its hash is not hex")))?;
+        let a =
+            tsa::request(url, &digest, timeout).map_err(|e| LedgerError::Anchor(e.to_string()))?;
+        self.store.begin_append().map_err(|e| self.err(e))?;
+        let existing = self.store.records("anchors", seq).map_err(|e| self.err(e));
+        let result = existing.and_then(|rows| {
+            let record = AnchorRecord {
+                format: ANCHOR_FORMAT.into(),
+                run: seq,
+                index: rows.len() as u64,
+                run_hash: run.hash.clone(),
+                tsa_url: a.tsa_url.clone(),
+                gen_time: a.gen_time.clone(),
+                token: hex(&a.token_der),
+            };
+            let bytes = serde_json::to_vec(&record).expect("records serialise");
+            // One record at its index: add_records numbers from 0, so insert alone.
+            self.store
+                .add_records_at("anchors", seq, rows.len() as u64, &bytes)
+                .map_err(|e| self.err(e))?;
+            Ok(record)
+        });
+        match result {
+            Ok(r) => {
+                self.store.commit().map_err(|e| self.err(e))?;
+                Ok(r)
+            }
+            Err(e) => {
+                self.store.rollback();
+                Err(e)
+            }
+        }
     }
 
     fn verify_snapshot(&self, public_key: Option<&str>) -> Result<Verification, LedgerError> {
@@ -523,7 +666,7 @@ impl Ledger {
             last = Some((seq, actual));
         }
         // Records of runs that do not exist.
-        for table in ["inputs", "observations"] {
+        for table in ["inputs", "observations", "anchors"] {
             let orphans = self.store.orphans(table).map_err(|e| self.err(e))?;
             if orphans > 0 {
                 v.problems.push(format!(
@@ -597,4 +740,18 @@ impl Ledger {
             .sqlite()
             .expect("connection() is for SQLite ledgers")
     }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn unhex32(s: &str) -> Option<[u8; 32]> {
+    unhex(s).and_then(|b| <[u8; 32]>::try_from(b).ok())
 }

@@ -36,6 +36,12 @@ CREATE TABLE IF NOT EXISTS inputs (
     record BYTEA NOT NULL,
     PRIMARY KEY (run, idx)
 );
+CREATE TABLE IF NOT EXISTS anchors (
+    run BIGINT NOT NULL,
+    idx BIGINT NOT NULL,
+    record BYTEA NOT NULL,
+    PRIMARY KEY (run, idx)
+);
 CREATE TABLE IF NOT EXISTS keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL
@@ -171,6 +177,20 @@ impl Store for PgStore {
                 .map_err(text)?;
         }
         Ok(())
+    }
+
+    fn add_records_at(&mut self, name: &str, seq: u64, idx: u64, record: &[u8]) -> StoreResult<()> {
+        self.client
+            .get_mut()
+            .execute(
+                &format!(
+                    "INSERT INTO {} (run, idx, record) VALUES ($1, $2, $3)",
+                    table(name)
+                ),
+                &[&(seq as i64), &(idx as i64), &record],
+            )
+            .map(drop)
+            .map_err(text)
     }
 
     fn add_run(&mut self, seq: u64, hash: &str, header: &[u8], signature: &str) -> StoreResult<()> {

@@ -105,6 +105,25 @@ pub struct LocationRecord {
     pub span: Option<(usize, usize)>,
 }
 
+pub const ANCHOR_FORMAT: &str = "annexa-ledger/anchor/1";
+
+/// An RFC 3161 time-stamp token over a run's header hash, obtained after the run committed.
+/// Not covered by the run's signature: the token authenticates itself (the TSA signed it), and
+/// a run rewritten by whoever holds the ledger key no longer matches it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AnchorRecord {
+    pub format: String,
+    pub run: u64,
+    pub index: u64,
+    /// The run header hash the token stamps (hex).
+    pub run_hash: String,
+    pub tsa_url: String,
+    /// The time the TSA put in the token (RFC 3339).
+    pub gen_time: String,
+    /// The DER token, hex.
+    pub token: String,
+}
+
 /// The signed head of the ledger: deleting runs from the end is detected because the
 /// checkpoint, which only the key holder can re-sign, still names the old head.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS inputs (
     record BLOB NOT NULL,
     PRIMARY KEY (run, idx)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anchors (
+    run INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (run, idx)
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys (
     key_id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL
@@ -106,6 +112,19 @@ impl Store for SqliteStore {
                 .map_err(text)?;
         }
         Ok(())
+    }
+
+    fn add_records_at(&mut self, name: &str, seq: u64, idx: u64, record: &[u8]) -> StoreResult<()> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO {} (run, idx, record) VALUES (?1, ?2, ?3)",
+                    table(name)
+                ),
+                params![seq as i64, idx as i64, record],
+            )
+            .map(drop)
+            .map_err(text)
     }
 
     fn add_run(&mut self, seq: u64, hash: &str, header: &[u8], signature: &str) -> StoreResult<()> {

@@ -9,7 +9,7 @@
 pub(crate) type StoreResult<T> = Result<T, String>;
 
 /// The two record tables.
-pub(crate) const RECORD_TABLES: [&str; 2] = ["inputs", "observations"];
+pub(crate) const RECORD_TABLES: [&str; 3] = ["inputs", "observations", "anchors"];
 
 /// A run's row: sequence number, stored hash, header bytes, signature.
 pub(crate) type RunRow = (u64, String, Vec<u8>, String);
@@ -27,6 +27,9 @@ pub(crate) trait Store {
     fn add_key(&mut self, key_id: &str, public_hex: &str) -> StoreResult<()>;
     /// The records of run `seq` in `table`, at indexes 0, 1, …
     fn add_records(&mut self, table: &str, seq: u64, records: &[Vec<u8>]) -> StoreResult<()>;
+    /// One record of run `seq` at position `idx` (anchors, added after the run).
+    fn add_records_at(&mut self, table: &str, seq: u64, idx: u64, record: &[u8])
+    -> StoreResult<()>;
     fn add_run(&mut self, seq: u64, hash: &str, header: &[u8], signature: &str) -> StoreResult<()>;
     fn set_checkpoint(&mut self, body: &[u8], signature: &str) -> StoreResult<()>;
     fn commit(&mut self) -> StoreResult<()>;

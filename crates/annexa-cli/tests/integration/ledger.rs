@@ -308,3 +308,48 @@ fn annexa_toml_can_ask_for_every_run_to_be_recorded() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("annexa.toml:2:"));
 }
+
+#[test]
+fn a_failed_anchor_is_an_error_and_unanchored_runs_fail_a_tsa_verification() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (key, public) = keygen(tmp.path());
+    let store = tmp.path().join("evidence.db");
+    // Nothing listens on port 1: the run is recorded, the anchor is not, and the command says so.
+    let out = annexa()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--record",
+            "--tsa",
+            "http://127.0.0.1:1/",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--signing-key-file")
+        .arg(&key)
+        .arg(root().join("examples/six-systems/gitlab-ci"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("run 1 was recorded but NOT anchored"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    )
+    .expect("ca");
+    let out = annexa()
+        .args(["evidence", "verify", "--public-key", &public, "--tsa-ca"])
+        .arg(&ca)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("run 1: no time-stamp anchor"));
+}
