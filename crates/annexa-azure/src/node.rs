@@ -75,16 +75,7 @@ pub(crate) fn is_expr_key(k: &str) -> bool {
     k.trim_start().starts_with("${{")
 }
 
-/// A scalar as text (strings, booleans, numbers).
-pub(crate) fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Tagged(t) => scalar_text(&t.value),
-        _ => None,
-    }
-}
+pub(crate) use annexa_source::scalar as scalar_text;
 
 impl<'a> Node<'a> {
     pub fn new(v: Value, o: Rc<Origin<'a>>, r: Route) -> Node<'a> {

@@ -24,6 +24,11 @@ pub struct ExportArgs {
     /// (HMAC-SHA-256 under a random key that is not kept); original hashes still verify.
     #[arg(long)]
     pseudonymise: bool,
+    /// A repository folder (repeatable) to copy the runs' input files from: it serves the runs
+    /// whose repository identity ends in its folder name. A file ships, redacted, under
+    /// inputs/ only when its SHA-256 on disk is the one the run recorded.
+    #[arg(long = "files-from", value_name = "DIR")]
+    files_from: Vec<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -118,12 +123,29 @@ fn now() -> String {
 pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let p = period(&args.period)?;
     let ledger = open(&args.store)?;
-    let out = pack::export(
+    let mut sources = Vec::new();
+    for dir in &args.files_from {
+        if !dir.is_dir() {
+            return Err(usage(format!(
+                "--files-from {}: not a folder",
+                dir.display()
+            )));
+        }
+        // The folder's own name, even for `.` or a trailing slash.
+        let dir = std::fs::canonicalize(dir)
+            .map_err(|e| usage(format!("--files-from {}: {e}", dir.display())))?;
+        sources.push(pack::InputSource {
+            dir,
+            identity: None,
+        });
+    }
+    let out = pack::export_with(
         &ledger,
         &p,
         &args.period,
         args.pseudonymise,
         env!("CARGO_PKG_VERSION"),
+        &sources,
     )
     .map_err(|e| usage(e.to_string()))?;
     emit_with(&Some(args.out.clone()), |w| w.write_all(&out.zip))?;
@@ -144,13 +166,32 @@ pub fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         args.period,
         m.files.len() + 2
     );
+    if !args.files_from.is_empty() {
+        eprintln!(
+            "annexa: {} input files copied (redacted), {} left out (listed in the pack's README)",
+            m.input_files.len(),
+            m.inputs_left_out.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify_pack(path: &Path, public_key: Option<&str>) -> anyhow::Result<ExitCode> {
+/// `annexa evidence verify PACK.zip [--tsa-ca CA.pem]`.
+pub fn verify_pack_with(
+    path: &Path,
+    public_key: Option<&str>,
+    tsa_ca: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(path)
         .map_err(|e| usage(format!("{}: cannot read the pack: {e}", path.display())))?;
-    let v = pack::verify(&bytes, public_key);
+    let ca = match tsa_ca {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| usage(format!("{}: cannot read the TSA CA: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let v = pack::verify_with(&bytes, public_key, ca.as_deref());
     let mut out = String::new();
     if let Some(m) = &v.manifest {
         out.push_str(&format!(
@@ -163,6 +204,16 @@ pub fn verify_pack(path: &Path, public_key: Option<&str>) -> anyhow::Result<Exit
             v.observations,
             v.inputs,
             v.key
+        ));
+        out.push_str(&format!(
+            "{} time-stamp anchors stamp their runs' hashes{}; {} redacted input copies match their recorded digests\n",
+            v.anchors,
+            if ca.is_some() {
+                " and verify against the given TSA CA"
+            } else {
+                " (give --tsa-ca to check the tokens' signers and times)"
+            },
+            v.input_files
         ));
         if m.pseudonymisation.is_some() {
             out.push_str(&format!(

@@ -924,8 +924,9 @@ fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
         EvidenceCommand::Verify {
             pack: Some(pack),
             public_key,
+            tsa_ca,
             ..
-        } => ledger_cli::verify_pack(&pack, public_key.as_deref()),
+        } => ledger_cli::verify_pack_with(&pack, public_key.as_deref(), tsa_ca.as_deref()),
         EvidenceCommand::Verify {
             store,
             public_key,

@@ -26,10 +26,14 @@ use serde::{Deserialize, Serialize};
 use crate::history::Period;
 use crate::keys;
 use crate::merkle::{hex, leaf, root, sha256_hex};
-use crate::record::{Checkpoint, GENESIS, RunHeader};
+use crate::record::{
+    ANCHOR_FORMAT, AnchorRecord, Checkpoint, GENESIS, InputRecord, ObservationRecord, RunHeader,
+};
 use crate::{Ledger, LedgerError};
 
-pub const PACK_FORMAT: &str = "annexa-pack/1";
+pub const PACK_FORMAT: &str = "annexa-pack/2";
+/// Packs of this format (no anchors, input copies or report) still verify.
+pub const PACK_FORMAT_1: &str = "annexa-pack/1";
 pub const KEYS_FORMAT: &str = "annexa-pack/keys/1";
 
 /// Raw rows through the ledger's store (SQLite or PostgreSQL): the exact stored bytes.
@@ -97,7 +101,73 @@ pub struct Manifest {
     pub pseudonymisation: Option<Pseudonymisation>,
     /// Every file of the pack but `manifest.json` and `SHA256SUMS`, in pack order.
     pub files: Vec<FileEntry>,
+    /// The time-stamp anchors of the period's runs (`runs/NNNNNNNN/anchors.jsonl`).
+    #[serde(default)]
+    pub anchors: Vec<AnchorEntry>,
+    /// Redacted copies of input files (`inputs/NNNNNNNN/REPOSITORY/PATH`).
+    #[serde(default)]
+    pub input_files: Vec<InputFile>,
+    /// Input files asked for (`--files-from`) but not shipped, and why.
+    #[serde(default)]
+    pub inputs_left_out: Vec<LeftOut>,
 }
+
+/// One anchor record of a run, as listed in the manifest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AnchorEntry {
+    pub run: u64,
+    pub index: u64,
+    pub run_hash: String,
+    pub gen_time: String,
+    pub tsa_url: String,
+}
+
+/// A redacted copy of an input file: `sha256` is the copy's, `original_sha256` the digest the
+/// run recorded for the file (its `inputs.jsonl` record at `input`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: String,
+    pub run: u64,
+    pub input: u64,
+    pub repository: String,
+    pub file: String,
+    pub kind: String,
+    pub original_sha256: String,
+    pub sha256: String,
+    /// Byte ranges replaced with `*` (the run's `hardcoded-credential` fails in this file).
+    pub redacted_ranges: u64,
+    pub pseudonymised: bool,
+}
+
+/// An input file of a run that was not shipped.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LeftOut {
+    pub run: u64,
+    pub repository: String,
+    pub file: String,
+    pub reason: String,
+}
+
+/// A repository folder to copy input files from (`--files-from`): it serves the runs whose
+/// repository identity equals `identity`, or whose identity's last segment is the folder name.
+#[derive(Clone, Debug)]
+pub struct InputSource {
+    pub dir: std::path::PathBuf,
+    pub identity: Option<String>,
+}
+
+impl InputSource {
+    fn serves(&self, repository: &str) -> bool {
+        self.identity.as_deref() == Some(repository)
+            || self
+                .dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == repository || repository.rsplit('/').next() == Some(n))
+    }
+}
+
+pub const INPUT_COPY_KIND: &str = "redacted copy";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileEntry {
@@ -335,6 +405,19 @@ pub fn export(
     pseudonymise: bool,
     tool_version: &str,
 ) -> Result<Exported, LedgerError> {
+    export_with(ledger, period, period_text, pseudonymise, tool_version, &[])
+}
+
+/// [`export`], and the input files of each run found in `sources` (same digest as recorded),
+/// redacted, under `inputs/`.
+pub fn export_with(
+    ledger: &Ledger,
+    period: &Period,
+    period_text: &str,
+    pseudonymise: bool,
+    tool_version: &str,
+    sources: &[InputSource],
+) -> Result<Exported, LedgerError> {
     let v = ledger.verify(None)?;
     if !v.ok() {
         return Err(LedgerError::Tampered(format!(
@@ -344,7 +427,14 @@ pub fn export(
     }
     // One snapshot for everything read below, whatever is appended meanwhile.
     ledger.store.begin_read().map_err(|e| Raw(ledger).err(e))?;
-    let out = export_snapshot(ledger, period, period_text, pseudonymise, tool_version);
+    let out = export_snapshot(
+        ledger,
+        period,
+        period_text,
+        pseudonymise,
+        tool_version,
+        sources,
+    );
     ledger.store.end_read();
     out
 }
@@ -355,6 +445,7 @@ fn export_snapshot(
     period_text: &str,
     pseudonymise: bool,
     tool_version: &str,
+    sources: &[InputSource],
 ) -> Result<Exported, LedgerError> {
     let raw = Raw(ledger);
     let rows = raw.run_rows()?;
@@ -439,11 +530,16 @@ fn export_snapshot(
     if let Some(p) = previous {
         put_header(&mut files, "previous", row_of(p), &mut changed.0);
     }
+    let mut anchors = Vec::new();
+    let mut report_runs = Vec::new();
+    let mut copies = Copies::default();
     for seq in first..=last {
         let dir = run_dir(seq);
         put_header(&mut files, &dir, row_of(seq), &mut changed.0);
+        let mut originals: Vec<Vec<Vec<u8>>> = Vec::new();
         for (table, list) in [("inputs", &mut changed.1), ("observations", &mut changed.2)] {
             let records = raw.records(table, seq)?;
+            originals.push(records.clone());
             let mut text = Vec::new();
             let mut leaves = String::new();
             for (i, r) in records.iter().enumerate() {
@@ -463,7 +559,54 @@ fn export_snapshot(
                 files.push((format!("{dir}/{table}.leaves"), leaves.into_bytes()));
             }
         }
+        // Anchors: the exact stored bytes (the token authenticates itself).
+        let stored = raw.records("anchors", seq)?;
+        let mut run_anchors = Vec::new();
+        if !stored.is_empty() {
+            let mut text = Vec::new();
+            for r in &stored {
+                let a: AnchorRecord = serde_json::from_slice(r)
+                    .map_err(|e| LedgerError::Tampered(format!("run {seq}: an anchor: {e}")))?;
+                anchors.push(AnchorEntry {
+                    run: a.run,
+                    index: a.index,
+                    run_hash: a.run_hash.clone(),
+                    gen_time: a.gen_time.clone(),
+                    tsa_url: a.tsa_url.clone(),
+                });
+                run_anchors.push(a);
+                text.extend_from_slice(r);
+                text.push(b'\n');
+            }
+            files.push((format!("{dir}/anchors.jsonl"), text));
+        }
+        // The report shows what the pack ships (pseudonymised text when pseudonymised).
+        let shipped = |b: &[u8]| {
+            pseud
+                .as_ref()
+                .and_then(|p| p.record(b))
+                .unwrap_or(b.to_vec())
+        };
+        let header: RunHeader = serde_json::from_slice(&shipped(&row_of(seq).2))
+            .map_err(|e| LedgerError::Tampered(format!("run {seq}: header: {e}")))?;
+        let observations: Vec<ObservationRecord> = originals[1]
+            .iter()
+            .filter_map(|r| serde_json::from_slice(&shipped(r)).ok())
+            .collect();
+        report_runs.push((header, observations, run_anchors));
+        if !sources.is_empty() {
+            copy_inputs(
+                seq,
+                &originals[0],
+                &originals[1],
+                sources,
+                pseud.as_ref(),
+                &mut copies,
+            );
+        }
     }
+    files.push(("report.html".into(), report_html(&report_runs).into_bytes()));
+    files.extend(copies.files);
     let following: Vec<u64> = (last + 1..=head).collect();
     for &seq in &following {
         put_header(&mut files, &following_dir(seq), row_of(seq), &mut changed.0);
@@ -491,6 +634,9 @@ fn export_snapshot(
         following_runs: following,
         pseudonymisation,
         files: Vec::new(),
+        anchors,
+        input_files: copies.entries,
+        inputs_left_out: copies.left_out,
     };
     let readme = readme(&manifest);
     files.insert(0, ("README.md".into(), readme.into_bytes()));
@@ -526,6 +672,261 @@ fn export_snapshot(
     Ok(Exported { zip, manifest })
 }
 
+#[derive(Default)]
+struct Copies {
+    files: Vec<(String, Vec<u8>)>,
+    entries: Vec<InputFile>,
+    left_out: Vec<LeftOut>,
+}
+
+/// A relative path with plain components only (no `..`, no root), or `None`.
+fn plain_path(p: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(p);
+    path.components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+        .then(|| path.to_path_buf())
+        .filter(|p| p.components().next().is_some())
+}
+
+/// `bytes` with every `span` replaced by `*`, newlines kept; how many ranges applied.
+pub fn redact(bytes: &[u8], spans: &[(usize, usize)]) -> (Vec<u8>, u64) {
+    let mut out = bytes.to_vec();
+    let mut n = 0;
+    for &(start, end) in spans {
+        let end = end.min(out.len());
+        if start >= end {
+            continue;
+        }
+        n += 1;
+        for b in &mut out[start..end] {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    (out, n)
+}
+
+/// Copy run `seq`'s input files from the folders that serve their repository: only those whose
+/// digest on disk is the recorded one, with every span of a `hardcoded-credential` fail masked.
+fn copy_inputs(
+    seq: u64,
+    inputs: &[Vec<u8>],
+    observations: &[Vec<u8>],
+    sources: &[InputSource],
+    pseud: Option<&Pseudonymiser>,
+    out: &mut Copies,
+) {
+    let mut spans: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for o in observations {
+        let Ok(o) = serde_json::from_slice::<ObservationRecord>(o) else {
+            continue;
+        };
+        if o.check != "hardcoded-credential" || o.outcome != "fail" {
+            continue;
+        }
+        for l in o.locations {
+            if let Some(span) = l.span {
+                spans.entry(l.path).or_default().push(span);
+            }
+        }
+    }
+    for (i, r) in inputs.iter().enumerate() {
+        let Ok(input) = serde_json::from_slice::<InputRecord>(r) else {
+            continue;
+        };
+        let Some(source) = sources.iter().find(|s| s.serves(&input.repository)) else {
+            continue;
+        };
+        let shown = |s: &str| pseud.map_or(s.to_owned(), |p| p.text(s));
+        let mut leave = |reason: &str| {
+            out.left_out.push(LeftOut {
+                run: seq,
+                repository: shown(&input.repository),
+                file: shown(&input.path),
+                reason: reason.into(),
+            })
+        };
+        let (Some(rel), Some(repo)) = (plain_path(&input.path), plain_path(&input.repository))
+        else {
+            leave("its recorded path is not a plain relative path");
+            continue;
+        };
+        let Some(want) = &input.sha256 else {
+            leave("no digest was recorded for it");
+            continue;
+        };
+        let Ok(bytes) = std::fs::read(source.dir.join(&rel)) else {
+            leave("missing from the folder given");
+            continue;
+        };
+        if sha256_hex(&bytes) != *want {
+            leave("changed since the run (its SHA-256 on disk is not the recorded one)");
+            continue;
+        }
+        let key = format!("{}/{}", input.repository, input.path);
+        let (mut copy, ranges) = redact(&bytes, spans.get(&key).map_or(&[][..], Vec::as_slice));
+        let mut pseudonymised = false;
+        if let (Some(p), Ok(text)) = (pseud, std::str::from_utf8(&copy)) {
+            let t = p.text(text);
+            if t != text {
+                copy = t.into_bytes();
+                pseudonymised = true;
+            }
+        }
+        let repo_text = repo.to_string_lossy().into_owned();
+        let (repo_text, file) = match pseud {
+            Some(p) => (p.text(&repo_text), p.text(&input.path)),
+            None => (repo_text, input.path.clone()),
+        };
+        let path = format!("inputs/{seq:08}/{repo_text}/{file}");
+        out.entries.push(InputFile {
+            path: path.clone(),
+            run: seq,
+            input: i as u64,
+            repository: repo_text,
+            file,
+            kind: INPUT_COPY_KIND.into(),
+            original_sha256: want.clone(),
+            sha256: sha256_hex(&copy),
+            redacted_ranges: ranges,
+            pseudonymised,
+        });
+        out.files.push((path, copy));
+    }
+}
+
+/// Text for HTML (element content and quoted attribute values).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One self-contained page of the pack's runs: no scripts, nothing loaded, every string escaped.
+fn report_html(runs: &[(RunHeader, Vec<ObservationRecord>, Vec<AnchorRecord>)]) -> String {
+    let e = |s: &str| html_escape(s);
+    let opt = |s: &Option<String>| s.as_deref().map_or("–".to_owned(), html_escape);
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+<title>annexa audit pack report</title>\n<style>\n\
+body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:.5em 0 1.5em}\n\
+th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}th{background:#eee}\n\
+td.fail{color:#a00}td.unknown{color:#a60}code{word-break:break-all}\n\
+</style>\n</head>\n<body>\n<h1>annexa audit pack report</h1>\n\
+<p>Derived from the records in this pack for reading; it is not signed. Verify the pack with\n\
+<code>annexa evidence verify PACK.zip</code>; the records, not this page, are the evidence.</p>\n",
+    );
+    for (hd, obs, anchors) in runs {
+        h.push_str(&format!(
+            "<h2 id=\"run-{}\">Run {}</h2>\n<table>\n",
+            hd.seq, hd.seq
+        ));
+        let repos: Vec<String> = hd
+            .repositories
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} @ {}{}",
+                    r.identity,
+                    r.commit.as_deref().unwrap_or("no commit"),
+                    if r.dirty { " (dirty)" } else { "" }
+                )
+            })
+            .collect();
+        let ci = hd.ci.as_ref().map(|c| {
+            let claims: Vec<String> = c.claims.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{} {}", c.system, claims.join(" "))
+        });
+        let stamps: Vec<String> = anchors
+            .iter()
+            .map(|a| format!("{} by {}", a.gen_time, a.tsa_url))
+            .collect();
+        let facts: [(&str, String); 11] = [
+            ("as of", e(&hd.as_of)),
+            ("recorded at", e(&hd.recorded_at)),
+            ("tool version", e(&hd.tool_version)),
+            ("binary SHA-256", opt(&hd.binary_sha256)),
+            ("configuration SHA-256", opt(&hd.config_sha256)),
+            ("collector", e(&hd.collector)),
+            ("CI", opt(&ci)),
+            ("repositories", e(&repos.join("; "))),
+            (
+                "records",
+                format!(
+                    "{} inputs, {} observations",
+                    hd.input_count, hd.observation_count
+                ),
+            ),
+            ("signing key", e(&hd.key_id)),
+            (
+                "time-stamp anchors",
+                if stamps.is_empty() {
+                    "none".into()
+                } else {
+                    e(&stamps.join("; "))
+                },
+            ),
+        ];
+        for (k, v) in facts {
+            h.push_str(&format!("<tr><th>{k}</th><td>{v}</td></tr>\n"));
+        }
+        h.push_str("</table>\n<h3>Controls</h3>\n");
+        if hd.controls.is_empty() {
+            h.push_str("<p>No control status recorded.</p>\n");
+        } else {
+            h.push_str("<table>\n<tr><th>control</th><th>overall</th><th>design</th><th>operation</th><th>attestation</th></tr>\n");
+            for c in &hd.controls {
+                h.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    e(&c.id),
+                    e(&c.overall),
+                    opt(&c.design),
+                    opt(&c.operation),
+                    opt(&c.attestation)
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+        let shown: Vec<&ObservationRecord> = obs
+            .iter()
+            .filter(|o| o.outcome == "fail" || o.outcome == "unknown")
+            .collect();
+        h.push_str(&format!(
+            "<h3>Fail and unknown observations ({} of {})</h3>\n",
+            shown.len(),
+            obs.len()
+        ));
+        if !shown.is_empty() {
+            h.push_str("<table>\n<tr><th>#</th><th>outcome</th><th>check</th><th>message</th><th>subject</th></tr>\n");
+            for o in shown {
+                h.push_str(&format!(
+                    "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+                    o.index,
+                    e(&o.outcome),
+                    e(&o.outcome),
+                    e(&o.check),
+                    e(&o.message),
+                    e(&o.subject)
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
 fn readme(m: &Manifest) -> String {
     let mut s = String::new();
     s.push_str(&format!(
@@ -538,10 +939,15 @@ Selection: {}.\n\n",
         "## Verify it\n\n\
 With annexa, offline, nothing but this pack (and, better, the public key you were given\n\
 separately):\n\n\
-    annexa evidence verify PACK.zip [--public-key HEX]\n\n\
+    annexa evidence verify PACK.zip [--public-key HEX] [--tsa-ca TSA-CA.pem]\n\n\
 It checks every file against `manifest.json`, every record against its run's Merkle roots, the\n\
 chain from the run before the period through the period to the signed checkpoint, every\n\
-signature, and names the first thing that does not hold (exit 1).\n\n\
+signature, that every time-stamp anchor stamps its run's hash, that every input copy's\n\
+original digest is the one its run recorded, and names the first thing that does not hold\n\
+(exit 1). With `--tsa-ca` (the time-stamp authority's CA, obtained separately) every run of\n\
+the period must also carry an anchor whose token a TSA certificate of that CA signed, made\n\
+within an hour of the run's recorded time: whoever holds the ledger key cannot make one\n\
+afterwards, so a rewritten or back-dated run is caught.\n\n\
 By hand:\n\n\
     unzip PACK.zip -d pack && cd pack\n\
     sha256sum -c SHA256SUMS                 # every file, manifest.json included\n\
@@ -567,13 +973,35 @@ the lines of `inputs.jsonl` / `observations.jsonl` without their newline.\n\n\
   `header.sig`: its Ed25519 signature.\n\
 - `runs/NNNNNNNN/inputs.jsonl`: one record per input file the run read: repository, path,\n\
   SHA-256, provenance class, whether it was understood. The ledger stores no file contents,\n\
-  so the pack lists inputs by digest only: obtain the files from the repository at the\n\
-  recorded commit and compare digests.\n\
+  so an input not copied under `inputs/` is listed by digest only: obtain the file from the\n\
+  repository at the recorded commit and compare digests.\n\
+- `runs/NNNNNNNN/anchors.jsonl`: the run's RFC 3161 time-stamp anchors exactly as stored (the\n\
+  run's header hash, the TSA's URL and time, the DER token in hex), also listed in the\n\
+  manifest. To check one by hand: `xxd -r -p` the token to `token.der`, then\n\
+  `openssl ts -verify -digest HEADER-HASH -in token.der -token_in -CAfile TSA-CA.pem`.\n\
+- `inputs/NNNNNNNN/REPOSITORY/PATH` (when exported with `--files-from`): a copy of an input\n\
+  file of run NNNNNNNN, taken from the folder given only when its SHA-256 on disk equals the\n\
+  digest the run recorded, with every byte range a `hardcoded-credential` finding of the run\n\
+  points at replaced by `*` (same length, newlines kept). The manifest lists it under\n\
+  `input_files` as a redacted copy: `sha256` is the copy's, `original_sha256` the recorded\n\
+  digest (the same as in `inputs.jsonl`); a copy with no range redacted hashes to both.\n\
+- `report.html`: the runs for reading (header facts, control status, fail and unknown\n\
+  observations), one self-contained page without scripts; derived from the records, not\n\
+  signed.\n\
 - `runs/NNNNNNNN/observations.jsonl`: one record per observation (check, outcome, severity,\n\
   subject, message, evidence locations), secrets already redacted at scan time.\n\
 - `following/NNNNNNNN/header.json`, `.sig`: headers of the runs after the period up to the\n\
   checkpoint, so no run can be removed from the end of the period unnoticed.\n",
     );
+    if !m.inputs_left_out.is_empty() {
+        s.push_str("\n## Input files not included\n\n");
+        for l in &m.inputs_left_out {
+            s.push_str(&format!(
+                "- run {}: {}/{}: {}\n",
+                l.run, l.repository, l.file, l.reason
+            ));
+        }
+    }
     match &m.pseudonymisation {
         None => s.push_str(
             "\nEvery record in this pack is the exact stored byte sequence that was hashed and signed.\n",
@@ -606,6 +1034,10 @@ pub struct PackVerification {
     pub exact: u64,
     /// Records (and headers) whose text is pseudonymised (only their original hash verified).
     pub pseudonymised: u64,
+    /// Anchor records that stamp their run's hash (with a TSA CA: and verified against it).
+    pub anchors: u64,
+    /// Redacted input copies whose digests hold.
+    pub input_files: u64,
     pub key: String,
     pub problems: Vec<String>,
 }
@@ -618,6 +1050,16 @@ impl PackVerification {
 
 /// Verify a pack offline: nothing but its bytes (and optionally the public key to trust).
 pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
+    verify_with(pack, public_key, None)
+}
+
+/// [`verify`], and with `tsa_ca` (PEM) every run of the period must carry a time-stamp anchor
+/// whose token that CA's TSA signed, over the run's hash, within an hour of its recorded time.
+pub fn verify_with(
+    pack: &[u8],
+    public_key: Option<&str>,
+    tsa_ca: Option<&str>,
+) -> PackVerification {
     let mut v = PackVerification {
         key: match public_key {
             Some(k) => format!("the given public key {}", keys::key_id(k)),
@@ -675,9 +1117,9 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
             return v;
         }
     };
-    if m.format != PACK_FORMAT {
+    if m.format != PACK_FORMAT && m.format != PACK_FORMAT_1 {
         v.problems.push(format!(
-            "manifest.json: format `{}`, this annexa reads `{PACK_FORMAT}`",
+            "manifest.json: format `{}`, this annexa reads `{PACK_FORMAT}` and `{PACK_FORMAT_1}`",
             m.format
         ));
         return v;
@@ -876,6 +1318,8 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
             .push(format!("{s}: a run the manifest does not list"));
     }
     let mut last: Option<(u64, String)> = None;
+    let mut recorded: BTreeMap<(u64, u64), (String, String)> = BTreeMap::new();
+    let mut seen_anchors: Vec<AnchorEntry> = Vec::new();
     for (dir, seq, what) in &dirs {
         let Some((hash, h)) = header(&mut v, dir, *seq, what) else {
             prev = None;
@@ -889,11 +1333,21 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
             ));
         }
         prev = Some(hash.clone());
-        last = Some((*seq, hash));
+        last = Some((*seq, hash.clone()));
         if *what != "run" {
             continue;
         }
         v.runs += 1;
+        check_anchors(
+            &mut v,
+            &files,
+            dir,
+            *seq,
+            &hash,
+            &h,
+            tsa_ca,
+            &mut seen_anchors,
+        );
         for (table, count, want) in [
             ("inputs", h.input_count, &h.inputs_root),
             ("observations", h.observation_count, &h.observations_root),
@@ -934,6 +1388,11 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
                     Err(e) => v.problems.push(format!(
                         "run {seq}: {table} record {i}: does not parse: {e}"
                     )),
+                }
+                if table == "inputs"
+                    && let Ok(r) = serde_json::from_slice::<InputRecord>(line)
+                {
+                    recorded.insert((*seq, i as u64), (r.path, r.sha256.unwrap_or_default()));
                 }
                 let mine = leaf(line);
                 match &original {
@@ -978,7 +1437,58 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
             }
         }
     }
-    // 5. The checkpoint vouches for the last header in the pack.
+    // 5. Anchors as the manifest lists them; input copies against the ledger's digests.
+    if seen_anchors != m.anchors {
+        v.problems.push(format!(
+            "manifest.json: lists {} anchors, the runs' anchors.jsonl hold {} others (an anchor was added, removed or changed)",
+            m.anchors.len(),
+            seen_anchors.len()
+        ));
+    }
+    let copies: BTreeSet<&str> = m.input_files.iter().map(|f| f.path.as_str()).collect();
+    for f in &m.files {
+        if f.path.starts_with("inputs/") && !copies.contains(f.path.as_str()) {
+            v.problems.push(format!(
+                "{}: an input file the manifest does not describe as a redacted copy",
+                f.path
+            ));
+        }
+    }
+    for f in &m.input_files {
+        let here = f.path.clone();
+        if !f.path.starts_with(&format!("inputs/{:08}/", f.run))
+            || !(m.first_run..=m.last_run).contains(&f.run)
+        {
+            v.problems.push(format!(
+                "{here}: not under the inputs of a run of the period"
+            ));
+            continue;
+        }
+        match files.get(&f.path) {
+            None => v.problems.push(format!("{here}: missing from the pack")),
+            Some(b) if sha256_hex(b) != f.sha256 => v.problems.push(format!(
+                "{here}: its SHA-256 does not match the manifest's redacted-copy digest (the file was changed)"
+            )),
+            Some(_) => {}
+        }
+        match recorded.get(&(f.run, f.input)) {
+            Some((path, sha))
+                if *sha == f.original_sha256
+                    && (*path == f.file || f.pseudonymised || pseud.is_some()) =>
+            {
+                v.input_files += 1;
+            }
+            Some(_) => v.problems.push(format!(
+                "{here}: the original digest beside it is not the one run {} recorded for input {}",
+                f.run, f.input
+            )),
+            None => v.problems.push(format!(
+                "{here}: run {} recorded no input {}",
+                f.run, f.input
+            )),
+        }
+    }
+    // 6. The checkpoint vouches for the last header in the pack.
     match (files.get("checkpoint.json"), text("checkpoint.sig")) {
         (Some(body), Some(sig)) => match serde_json::from_slice::<Checkpoint>(body) {
             Err(e) => v.problems.push(format!("checkpoint: does not parse: {e}")),
@@ -1002,6 +1512,108 @@ pub fn verify(pack: &[u8], public_key: Option<&str>) -> PackVerification {
         _ => v.problems.push("checkpoint: missing from the pack".into()),
     }
     v
+}
+
+/// A run's `anchors.jsonl`: each record in its place, stamping the run's hash (its token's
+/// imprint too); with `tsa_ca`, signed by that CA's TSA within an hour of the recorded time
+/// (the checks of `Ledger::verify_with`).
+#[allow(clippy::too_many_arguments)]
+fn check_anchors(
+    v: &mut PackVerification,
+    files: &BTreeMap<String, Vec<u8>>,
+    dir: &str,
+    seq: u64,
+    hash: &str,
+    h: &RunHeader,
+    tsa_ca: Option<&str>,
+    seen: &mut Vec<AnchorEntry>,
+) {
+    let here = format!("run {seq}");
+    let body = files
+        .get(&format!("{dir}/anchors.jsonl"))
+        .map_or(&[][..], Vec::as_slice);
+    let recorded_at = h.recorded_at.parse::<jiff::Timestamp>().ok();
+    let mut good = 0;
+    let mut bad = false;
+    for (i, line) in body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let mut problem = |what: String| {
+            bad = true;
+            v.problems.push(format!("{here}: anchor {i}: {what}"));
+        };
+        let a: AnchorRecord = match serde_json::from_slice(line) {
+            Ok(a) => a,
+            Err(e) => {
+                problem(format!("does not parse: {e}"));
+                continue;
+            }
+        };
+        seen.push(AnchorEntry {
+            run: a.run,
+            index: a.index,
+            run_hash: a.run_hash.clone(),
+            gen_time: a.gen_time.clone(),
+            tsa_url: a.tsa_url.clone(),
+        });
+        if a.format != ANCHOR_FORMAT || a.run != seq || a.index != i as u64 {
+            problem("not an anchor record in its recorded place".into());
+            continue;
+        }
+        let Some(digest) = unhex32(hash) else {
+            continue;
+        };
+        if a.run_hash != hash {
+            problem("stamps another hash than the run's (the run was rewritten)".into());
+            continue;
+        }
+        let Some(token_der) = unhex(&a.token) else {
+            problem("the token is not hex".into());
+            continue;
+        };
+        let anchor = crate::tsa::Anchor {
+            token_der,
+            gen_time: a.gen_time.clone(),
+            tsa_url: a.tsa_url.clone(),
+        };
+        match crate::tsa::verify(&anchor, &digest, tsa_ca) {
+            Err(e) => problem(e.to_string()),
+            Ok(_) if tsa_ca.is_none() => good += 1,
+            Ok(stamped) => {
+                let late = match (stamped.parse::<jiff::Timestamp>(), recorded_at) {
+                    (Ok(g), Some(r)) => {
+                        g.as_second() - r.as_second() > 3600 || r.as_second() - g.as_second() > 300
+                    }
+                    _ => true,
+                };
+                if late {
+                    problem(format!(
+                        "stamped at {stamped}, not within an hour of the run's recorded time (back-dated?)"
+                    ));
+                } else {
+                    good += 1;
+                }
+            }
+        }
+    }
+    v.anchors += good;
+    if tsa_ca.is_some() && good == 0 && !bad {
+        v.problems.push(format!(
+            "{here}: no time-stamp anchor (recorded without --tsa?)"
+        ));
+    }
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn unhex32(s: &str) -> Option<[u8; 32]> {

@@ -345,3 +345,467 @@ fn a_pseudonymised_pack_verifies_and_holds_no_original_name() {
         "{p}"
     );
 }
+
+fn file<'a>(files: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
+    &files.iter().find(|f| f.0 == name).expect(name).1
+}
+
+#[test]
+fn the_report_escapes_every_string_and_runs_no_script() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut l = Ledger::open(&dir.path().join("evidence.db")).expect("open");
+    let k = Signer::generate().expect("key");
+    let mut d = draft(1, 2);
+    d.observations[0].message = "<script>alert(1)</script> \"'& end".into();
+    d.observations[0].subject = "repo:<img src=x onerror=alert(2)>".into();
+    d.controls = vec![ControlRecord {
+        id: "A.8.<b>".into(),
+        overall: "partial".into(),
+        design: Some("met".into()),
+        operation: None,
+        attestation: None,
+    }];
+    l.append(d, &k).expect("append");
+    let e = export(&l, "2026-11-01..2026-11-01", false);
+    let files = unzip(&e.zip);
+    let html = String::from_utf8(file(&files, "report.html").to_vec()).expect("utf8");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;&#39;&amp; end"),
+        "{html}"
+    );
+    assert!(html.contains("repo:&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(html.contains("<td>A.8.&lt;b&gt;</td><td>partial</td><td>met</td>"));
+    assert!(!html.to_ascii_lowercase().contains("<script"), "{html}");
+    assert!(!html.contains("<img"));
+    assert!(html.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    ));
+    // Only fail and unknown observations are listed (observation 1 passed).
+    assert!(
+        html.contains("Fail and unknown observations (1 of 2)"),
+        "{html}"
+    );
+    // The report is in the manifest: a changed byte is named.
+    let mut t = files.clone();
+    let i = t.iter().position(|f| f.0 == "report.html").expect("report");
+    t[i].1[10] ^= 1;
+    assert!(first_problem(&rezip(&t), None).contains("report.html"));
+}
+
+/// A repository folder `app` with two input files, and a run that recorded one of them as it
+/// is and the other with another digest, and a hardcoded-credential fail in the first.
+fn ledger_with_inputs() -> (tempfile::TempDir, Ledger, String, Vec<u8>) {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join(".github/workflows")).expect("mkdir");
+    let ci = b"on: push\nenv:\n  TOKEN: ghp_secretsecret\n  KEY: \"line1\nline2\"\n".to_vec();
+    std::fs::write(app.join(".github/workflows/ci.yml"), &ci).expect("write");
+    std::fs::write(app.join("CODEOWNERS"), b"* @acme/team\n").expect("write");
+    let hex = |b: &[u8]| -> String {
+        sha2::Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    let mut l = Ledger::open(&dir.path().join("evidence.db")).expect("open");
+    let k = Signer::generate().expect("key");
+    let mut d = draft(1, 2);
+    d.repositories[0].identity = "local/app".into();
+    let input = |path: &str, sha: String| InputRecord {
+        format: INPUT_FORMAT.into(),
+        run: 0,
+        index: 0,
+        repository: "local/app".into(),
+        path: path.into(),
+        sha256: Some(sha),
+        provenance: "working-tree".into(),
+        status: "understood".into(),
+    };
+    d.inputs = vec![
+        input(".github/workflows/ci.yml", hex(&ci)),
+        input("CODEOWNERS", "c".repeat(64)),
+    ];
+    let secret = 23..39; // ghp_secretsecret
+    let multi = 47..59; // "line1\nline2"
+    assert_eq!(&ci[secret.clone()], b"ghp_secretsecret");
+    assert_eq!(&ci[multi.clone()], b"\"line1\nline2");
+    let loc = |r: std::ops::Range<usize>| LocationRecord {
+        path: "local/app/.github/workflows/ci.yml".into(),
+        route: "env.TOKEN".into(),
+        span: Some((r.start, r.end)),
+    };
+    d.observations[0].check = "hardcoded-credential".into();
+    d.observations[0].outcome = "fail".into();
+    d.observations[0].locations = vec![loc(secret), loc(multi)];
+    // A passing credential check points nowhere that is redacted.
+    d.observations[1].check = "hardcoded-credential".into();
+    d.observations[1].locations = vec![loc(0..2)];
+    l.append(d, &k).expect("append");
+    let pk = k.public_hex();
+    (dir, l, pk, ci)
+}
+
+fn export_inputs(l: &Ledger, dir: &std::path::Path) -> pack::Exported {
+    pack::export_with(
+        l,
+        &Period::parse("2026-11-01..2026-11-01").expect("period"),
+        "2026-11-01..2026-11-01",
+        false,
+        "0.1.0",
+        &[pack::InputSource {
+            dir: dir.join("app"),
+            identity: None,
+        }],
+    )
+    .expect("export")
+}
+
+#[test]
+fn input_files_ship_redacted_only_when_unchanged_since_the_run() {
+    let (d, l, pk, ci) = ledger_with_inputs();
+    let e = export_inputs(&l, d.path());
+    let v = pack::verify(&e.zip, Some(&pk));
+    assert!(v.ok(), "{:?}", v.problems);
+    assert_eq!(v.input_files, 1);
+    assert_eq!(export_inputs(&l, d.path()).zip, e.zip, "deterministic");
+    let files = unzip(&e.zip);
+    let copy = file(&files, "inputs/00000001/local/app/.github/workflows/ci.yml");
+    assert_eq!(copy.len(), ci.len());
+    assert_eq!(
+        copy,
+        b"on: push\nenv:\n  TOKEN: ****************\n  KEY: ******\n*****\"\n"
+    );
+    let m = &e.manifest;
+    assert_eq!(m.input_files.len(), 1);
+    let f = &m.input_files[0];
+    assert_eq!((f.run, f.input, f.redacted_ranges), (1, 0, 2));
+    assert_eq!(f.kind, "redacted copy");
+    assert_eq!(f.original_sha256, annexa_ledger::merkle::sha256_hex(&ci));
+    assert_eq!(f.sha256, annexa_ledger::merkle::sha256_hex(copy));
+    // The changed file is left out and the README says so.
+    assert!(!files.iter().any(|f| f.0.ends_with("CODEOWNERS")));
+    assert_eq!(m.inputs_left_out.len(), 1);
+    let readme = String::from_utf8(file(&files, "README.md").to_vec()).expect("utf8");
+    assert!(
+        readme.contains("- run 1: local/app/CODEOWNERS: changed since the run"),
+        "{readme}"
+    );
+    // No folder: no copies, as before.
+    let plain = export(&l, "2026-11-01..2026-11-01", false);
+    assert!(plain.manifest.input_files.is_empty() && plain.manifest.inputs_left_out.is_empty());
+
+    // The copy un-redacted, manifest and SHA256SUMS rewritten, input_files not: named.
+    let name = "inputs/00000001/local/app/.github/workflows/ci.yml";
+    let mut t = files.clone();
+    t.iter_mut().find(|f| f.0 == name).expect("copy").1 = ci.clone();
+    refresh_manifest(&mut t, |_| {});
+    let p = first_problem(&rezip(&t), Some(&pk));
+    assert!(
+        p.contains(name) && p.contains("redacted-copy digest"),
+        "{p}"
+    );
+    // ... and input_files rewritten too: the original digest beside it is no longer the run's.
+    refresh_manifest(&mut t, |m| {
+        m.input_files[0].sha256 = annexa_ledger::merkle::sha256_hex(&ci);
+        m.input_files[0].original_sha256 = "d".repeat(64);
+    });
+    let p = first_problem(&rezip(&t), Some(&pk));
+    assert!(p.contains("original digest beside it"), "{p}");
+    // A file slipped in under inputs/ that the manifest does not describe as a copy.
+    let mut t = files.clone();
+    t.push(("inputs/00000001/local/app/extra.txt".into(), b"x".to_vec()));
+    refresh_manifest(&mut t, |m| {
+        m.files.push(pack::FileEntry {
+            path: "inputs/00000001/local/app/extra.txt".into(),
+            sha256: String::new(),
+            bytes: 0,
+        })
+    });
+    let p = first_problem(&rezip(&t), Some(&pk));
+    assert!(
+        p.contains("extra.txt") && p.contains("redacted copy"),
+        "{p}"
+    );
+}
+
+// ---- Time-stamp anchors, against `openssl ts -reply` behind an HTTP server on loopback. ----
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the `openssl` CLI is required for these tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA (`ca.pem`) in `dir`.
+fn make_ca(dir: &std::path::Path) -> String {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-newkey",
+            "rsa:2048",
+            "-subj",
+            "/CN=pack test CA",
+            "-days",
+            "2",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    std::fs::read_to_string(dir.join("ca.pem")).expect("ca")
+}
+
+/// A TSA certified by a fresh CA; returns (dir, CA PEM, URL).
+fn start_tsa() -> (tempfile::TempDir, String, String) {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ca = make_ca(d);
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-newkey",
+            "rsa:2048",
+            "-subj",
+            "/CN=pack test TSA",
+        ],
+    );
+    std::fs::write(
+        d.join("ext.cnf"),
+        "[v3_tsa]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
+         extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
+         authorityKeyIdentifier=keyid\n",
+    )
+    .expect("ext");
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "77",
+            "-days",
+            "2",
+            "-sha256",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "v3_tsa",
+            "-out",
+            "tsa.pem",
+        ],
+    );
+    std::fs::write(d.join("tsaserial"), "01\n").expect("serial");
+    let p = |f: &str| d.join(f).display().to_string();
+    std::fs::write(
+        d.join("ts.cnf"),
+        format!(
+            "[tsa]\ndefault_tsa = t\n[t]\nserial = {}\ncrypto_device = builtin\nsigner_cert = {}\n\
+             certs = {}\nsigner_key = {}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
+             digests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\n\
+             ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            p("tsaserial"),
+            p("tsa.pem"),
+            p("ca.pem"),
+            p("tsa.key")
+        ),
+    )
+    .expect("cnf");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/tsa", listener.local_addr().expect("addr"));
+    let work = d.to_path_buf();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let (start, len) = loop {
+                let k = conn.read(&mut chunk).expect("read");
+                assert!(k > 0, "client closed early");
+                buf.extend_from_slice(&chunk[..k]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .expect("length");
+                    break (i + 4, len);
+                }
+            };
+            while buf.len() < start + len {
+                let k = conn.read(&mut chunk).expect("read");
+                assert!(k > 0, "client closed early");
+                buf.extend_from_slice(&chunk[..k]);
+            }
+            let q = work.join(format!("q{n}.tsq")).display().to_string();
+            let r = work.join(format!("r{n}.tsr")).display().to_string();
+            std::fs::write(&q, &buf[start..start + len]).expect("query");
+            openssl(
+                &work,
+                &[
+                    "ts",
+                    "-reply",
+                    "-queryfile",
+                    &q,
+                    "-config",
+                    "ts.cnf",
+                    "-out",
+                    &r,
+                ],
+            );
+            let body = std::fs::read(&r).expect("reply");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            conn.write_all(head.as_bytes()).expect("write");
+            conn.write_all(&body).expect("write");
+        }
+    });
+    (dir, ca, url)
+}
+
+#[test]
+fn anchors_ship_as_stored_and_verify_offline_against_the_tsa_ca() {
+    let (tsa_dir, ca, url) = start_tsa();
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut l = Ledger::open(&dir.path().join("evidence.db")).expect("open");
+    let k = Signer::generate().expect("key");
+    let now = jiff::Timestamp::now().to_string();
+    for day in 1..=3 {
+        let mut d = draft(day, 3);
+        // Run 3 is back-dated: recorded "on the 3rd", stamped today.
+        if day < 3 {
+            d.recorded_at = now.clone();
+        }
+        l.append(d, &k).expect("append");
+    }
+    let pk = k.public_hex();
+    let t = std::time::Duration::from_secs(20);
+    for seq in 1..=3 {
+        l.anchor(seq, &url, t).expect("anchor");
+    }
+    l.anchor(2, &url, t).expect("a second anchor");
+
+    let e = export(&l, "2026-11-01..2026-11-02", false);
+    assert_eq!(
+        e.manifest
+            .anchors
+            .iter()
+            .map(|a| (a.run, a.index))
+            .collect::<Vec<_>>(),
+        vec![(1, 0), (2, 0), (2, 1)]
+    );
+    let files = unzip(&e.zip);
+    // Exact stored bytes, one per line.
+    let stored: Vec<Vec<u8>> = {
+        let mut s = l
+            .connection()
+            .prepare("SELECT record FROM anchors WHERE run = 2 ORDER BY idx")
+            .expect("prepare");
+        s.query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let mut want = Vec::new();
+    for r in &stored {
+        want.extend_from_slice(r);
+        want.push(b'\n');
+    }
+    assert_eq!(file(&files, "runs/00000002/anchors.jsonl"), want.as_slice());
+    let html = String::from_utf8(file(&files, "report.html").to_vec()).expect("utf8");
+    assert!(
+        html.contains(&format!("by {url}")),
+        "the report names the anchors"
+    );
+
+    let v = pack::verify(&e.zip, Some(&pk));
+    assert!(v.ok() && v.anchors == 3, "{v:?}");
+    let v = pack::verify_with(&e.zip, Some(&pk), Some(&ca));
+    assert!(v.ok() && v.anchors == 3, "{v:?}");
+    // Another CA: the tokens are not trusted.
+    let other = tempfile::tempdir().expect("tmp");
+    let other_ca = make_ca(other.path());
+    let v = pack::verify_with(&e.zip, Some(&pk), Some(&other_ca));
+    assert!(
+        !v.ok() && v.problems[0].starts_with("run 1: anchor 0: time-stamp token is not trusted"),
+        "{:?}",
+        v.problems
+    );
+    // The back-dated run: its stamp is weeks after its recorded time.
+    let late = export(&l, "2026-11-03..2026-11-03", false);
+    assert!(pack::verify(&late.zip, Some(&pk)).ok());
+    let v = pack::verify_with(&late.zip, Some(&pk), Some(&ca));
+    assert!(
+        !v.ok() && v.problems[0].contains("not within an hour of the run's recorded time"),
+        "{:?}",
+        v.problems
+    );
+
+    // An anchor pointed at another hash, manifest and SHA256SUMS rewritten: named.
+    let mut t = files.clone();
+    let a = t
+        .iter_mut()
+        .find(|f| f.0 == "runs/00000001/anchors.jsonl")
+        .expect("anchors");
+    let mut rec: AnchorRecord =
+        serde_json::from_slice(a.1.strip_suffix(b"\n").expect("line")).expect("parse");
+    rec.run_hash = "e".repeat(64);
+    a.1 = serde_json::to_vec(&rec).expect("ser");
+    a.1.push(b'\n');
+    refresh_manifest(&mut t, |m| m.anchors[0].run_hash = "e".repeat(64));
+    let p = first_problem(&rezip(&t), Some(&pk));
+    assert!(p.starts_with("run 1: anchor 0: stamps another hash"), "{p}");
+    // The manifest's list changed alone: named.
+    let mut t = files.clone();
+    refresh_manifest(&mut t, |m| {
+        m.anchors.remove(2);
+    });
+    let p = first_problem(&rezip(&t), Some(&pk));
+    assert!(p.contains("manifest.json: lists 2 anchors"), "{p}");
+    // A run's anchors removed (files and manifest): fine without a CA, caught with one.
+    let mut t: Vec<_> = files
+        .iter()
+        .filter(|f| f.0 != "runs/00000002/anchors.jsonl")
+        .cloned()
+        .collect();
+    refresh_manifest(&mut t, |m| m.anchors.retain(|a| a.run != 2));
+    assert!(pack::verify(&rezip(&t), Some(&pk)).ok());
+    let v = pack::verify_with(&rezip(&t), Some(&pk), Some(&ca));
+    assert_eq!(
+        v.problems,
+        vec!["run 2: no time-stamp anchor (recorded without --tsa?)".to_owned()]
+    );
+    drop(tsa_dir);
+}

@@ -176,3 +176,116 @@ fn export_verify_and_sample_from_the_command_line() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("first problem: sample draw 2:"), "{out}");
 }
+
+fn entries(zip_path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).expect("open")).expect("zip");
+    (0..a.len())
+        .map(|i| {
+            let mut f = a.by_index(i).expect("entry");
+            let name = f.name().expect("name").into_owned();
+            let mut s = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut s).expect("read");
+            (name, s)
+        })
+        .collect()
+}
+
+#[test]
+fn export_ships_unchanged_inputs_redacted_and_an_html_report() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let app = dir.join("deployapp");
+    let wf = app.join(".github/workflows");
+    std::fs::create_dir_all(&wf).expect("mkdir");
+    let deploy = std::fs::read(root().join(
+        "crates/annexa-checks/fixtures/hardcoded-credential/fires/.github/workflows/deploy.yml",
+    ))
+    .expect("fixture");
+    std::fs::write(wf.join("deploy.yml"), &deploy).expect("write");
+    std::fs::write(
+        wf.join("lint.yml"),
+        "on: push\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n",
+    )
+    .expect("write");
+    ok(&run(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--record",
+            "--store",
+            "e.db",
+            "--as-of",
+            "2026-11-02T00:00:00Z",
+            "deployapp",
+        ],
+        dir,
+    ));
+    // Changed after the run: must not ship.
+    std::fs::write(wf.join("lint.yml"), "on: push\n# changed\n").expect("write");
+    let export = |out: &str| {
+        run(
+            &[
+                "evidence",
+                "export",
+                "--store",
+                "e.db",
+                "--period",
+                "2026-11-02..2026-11-02",
+                "--out",
+                out,
+                "--files-from",
+                "deployapp",
+            ],
+            dir,
+        )
+    };
+    let o = export("p.zip");
+    ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("1 input files copied (redacted), 1 left out"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    ok(&export("p2.zip"));
+    assert_eq!(
+        std::fs::read(dir.join("p.zip")).expect("p"),
+        std::fs::read(dir.join("p2.zip")).expect("p2"),
+        "the same ledger and folder give the same pack"
+    );
+    let out = ok(&run(&["evidence", "verify", "p.zip"], dir));
+    assert!(
+        out.contains("1 redacted input copies match their recorded digests")
+            && out.contains("verified"),
+        "{out}"
+    );
+    let files = entries(&dir.join("p.zip"));
+    let get = |name: &str| -> &[u8] { &files.iter().find(|f| f.0 == name).expect(name).1 };
+    let copy = get("inputs/00000001/local/deployapp/.github/workflows/deploy.yml");
+    assert_eq!(copy.len(), deploy.len());
+    let text = String::from_utf8_lossy(copy);
+    for secret in [
+        "s3cr3t-v4lue-1234",
+        "hunter2hunter2",
+        "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+        "registry-pass-0001",
+    ] {
+        assert!(!text.contains(secret), "{secret} shipped:\n{text}");
+    }
+    assert_eq!(
+        text.lines().count(),
+        String::from_utf8_lossy(&deploy).lines().count()
+    );
+    assert!(text.contains("username: deployer") && text.contains("TOKEN_FILE: /run/secrets/token"));
+    assert!(!files.iter().any(|f| f.0.ends_with("lint.yml")));
+    let readme = String::from_utf8_lossy(get("README.md"));
+    assert!(
+        readme.contains("local/deployapp/.github/workflows/lint.yml: changed since the run"),
+        "{readme}"
+    );
+    let html = String::from_utf8_lossy(get("report.html"));
+    assert!(
+        html.contains("hardcoded-credential") && !html.contains("<script"),
+        "{html}"
+    );
+}
