@@ -9,6 +9,10 @@
 //! - operation and attestation requirements come from the control's evidence requirements;
 //!   this layer has no populations or attestation records yet, so they are `not-assessed`,
 //!   each with the reason;
+//! - the declared dimension comes from the Statement of Applicability's decisions
+//!   ([`Decisions`], given to [`assess_with`]); a control the SoA does not name is
+//!   `undeclared`, and an excluded control keeps all its evidence (excluded yet failing is
+//!   drift the report must show, not hide);
 //! - the overall status comes from [`Dimensions::overall`]; files alone never reach
 //!   `implemented`.
 //!
@@ -62,6 +66,36 @@ pub struct Assessment {
     pub controls: Vec<ControlStatus>,
 }
 
+impl ControlStatus {
+    /// The SoA excludes the control yet evidence about it fails: drift between the SoA and
+    /// what was observed (a fact; judging it is for the nonconformity layer).
+    pub fn excluded_but_failing(&self) -> bool {
+        self.dimensions.declared == Declared::Excluded && self.design.iter().any(|e| e.fail > 0)
+    }
+}
+
+/// The Statement of Applicability's decisions: the declared dimension per control.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decisions(BTreeMap<ControlId, Declared>);
+
+impl Decisions {
+    /// No decisions: every control is `undeclared`.
+    pub fn none() -> Decisions {
+        Decisions::default()
+    }
+
+    /// What the SoA declares for `id`.
+    pub fn declared(&self, id: ControlId) -> Declared {
+        self.0.get(&id).copied().unwrap_or(Declared::Undeclared)
+    }
+}
+
+impl FromIterator<(ControlId, Declared)> for Decisions {
+    fn from_iter<I: IntoIterator<Item = (ControlId, Declared)>>(iter: I) -> Self {
+        Decisions(iter.into_iter().collect())
+    }
+}
+
 impl Assessment {
     pub fn control(&self, id: ControlId) -> &ControlStatus {
         &self.controls[id as usize]
@@ -92,8 +126,19 @@ struct Counts {
     not_relevant: usize,
 }
 
-/// Assess `observations` from the checks in `checks`.
+/// Assess `observations` from the checks in `checks`, with no SoA (every control
+/// `undeclared`).
 pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> Assessment {
+    assess_with(checks, observations, &Decisions::none())
+}
+
+/// Assess `observations` from the checks in `checks`, the declared dimension taken from the
+/// SoA's `decisions`.
+pub fn assess_with(
+    checks: &[&'static CheckMeta],
+    observations: &[Observation],
+    decisions: &Decisions,
+) -> Assessment {
     // check → repository → counts
     let mut by_check: BTreeMap<CheckId, BTreeMap<String, Counts>> = BTreeMap::new();
     for o in observations {
@@ -179,7 +224,7 @@ pub fn assess(checks: &[&'static CheckMeta], observations: &[Observation]) -> As
                 })
                 .collect();
             let dimensions = Dimensions {
-                declared: Declared::Undeclared,
+                declared: decisions.declared(id),
                 design: design_level,
                 operation: (!operation.is_empty())
                     .then(|| Level::combine(operation.iter().map(|r| r.level))),
@@ -296,5 +341,46 @@ mod tests {
         );
         assert_eq!(a.control(ControlId::A8_32).overall, Overall::NotImplemented);
         assert_eq!(a.controls.len(), 93);
+    }
+
+    #[test]
+    fn declared_from_the_soa() {
+        let checks: &[&'static CheckMeta] = &[&META_A, &META_B];
+        let observations = [
+            obs(CheckId::WorkflowsWithoutCodeowners, "one", Outcome::Fail),
+            obs(CheckId::DeployWithoutGate, "one", Outcome::Pass),
+        ];
+        let decisions: Decisions = [
+            (ControlId::A8_32, Declared::Excluded),
+            (ControlId::A5_1, Declared::Applicable),
+        ]
+        .into_iter()
+        .collect();
+        let a = assess_with(checks, &observations, &decisions);
+        let c = a.control(ControlId::A8_32);
+        assert_eq!(c.dimensions.declared, Declared::Excluded);
+        assert_eq!(c.overall, Overall::Excluded);
+        // The evidence stays: excluded yet failing is visible.
+        assert_eq!(c.dimensions.design, Some(Level::Partly));
+        assert_eq!(c.design[0].fail, 1);
+        assert!(c.excluded_but_failing());
+        assert_eq!(
+            a.control(ControlId::A5_1).dimensions.declared,
+            Declared::Applicable
+        );
+        assert_eq!(
+            a.control(ControlId::A5_2).dimensions.declared,
+            Declared::Undeclared
+        );
+        // Applicable does not lift a scan of files to implemented.
+        assert!(a.controls.iter().all(|c| c.overall != Overall::Implemented));
+        // Without decisions, the same as `assess`.
+        let plain = assess(checks, &observations);
+        let none = assess_with(checks, &observations, &Decisions::none());
+        assert_eq!(
+            plain.controls.iter().map(|c| c.overall).collect::<Vec<_>>(),
+            none.controls.iter().map(|c| c.overall).collect::<Vec<_>>()
+        );
+        assert!(!plain.control(ControlId::A8_32).excluded_but_failing());
     }
 }

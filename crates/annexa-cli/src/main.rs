@@ -17,6 +17,7 @@ use annexa_model::{CheckId, ControlId, Severity};
 use annexa_report::ReportInput;
 
 mod history;
+mod init;
 mod ledger_cli;
 
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
@@ -64,6 +65,9 @@ enum Command {
         #[arg(long, default_value = ".annexa/evidence.db")]
         store: PathBuf,
     },
+    /// The Statement of Applicability: all 93 controls with the `[soa]` decisions of
+    /// annexa.toml, their status dimensions, the checks mapped and the evidence counts.
+    Soa(SoaArgs),
     /// The check catalogue, or one check's documentation.
     Checks {
         /// A check id such as unpinned-external-code.
@@ -92,6 +96,22 @@ enum Command {
     Schema {
         #[arg(value_enum)]
         what: SchemaKind,
+    },
+    /// Write annexa.toml and editable CI/CD policy templates (isms/policies/*.md) into DIR;
+    /// existing files are never overwritten.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// The ISMS policies under isms/policies: owner, approval, next review, overdue,
+    /// controls, whether they mention CI/CD (exit 2 when a policy cannot be parsed).
+    Policies {
+        /// The folder holding isms/policies.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// The date reviews are judged on (YYYY-MM-DD or RFC 3339); default: today.
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -321,6 +341,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store,
         } => history::diff_runs(run_a, run_b, &store),
         Command::Checks { id, format } => checks(id, format),
+        Command::Soa(args) => soa(&args),
         Command::Evidence { command } => evidence(command),
         Command::Sample { command } => ledger_cli::sample(command),
         Command::Completions { shell } => {
@@ -339,6 +360,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(&None, &String::from_utf8_lossy(&out))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init { dir } => init::init(&dir),
+        Command::Policies { path, as_of } => init::policies(&path, as_of.as_deref()),
         Command::Schema { what } => {
             let text = match what {
                 SchemaKind::Config => annexa_config::json_schema(),
@@ -530,9 +553,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.record {
         signing_key(&args)?;
     }
+    let decisions = decisions(&settings);
     let mut result = run_scan(&paths, settings, only_files)?;
     // The assessment sees every observation: suppression never changes control status.
-    let assessment = annexa_assess::assess(&result.checks, &result.observations);
+    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     annexa_engine::apply_policy(&mut result, &policy);
     if let Some(path) = &args.write_baseline {
         emit(
@@ -652,8 +676,9 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
         };
     let settings = load_settings(common, &paths[0])?;
     let as_of = as_of(common.as_of.as_deref())?;
+    let decisions = decisions(&settings);
     let result = run_scan(paths, settings, None)?;
-    let assessment = annexa_assess::assess(&result.checks, &result.observations);
+    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     let input = ReportInput {
         scan: &result,
         assessment: &assessment,
@@ -673,6 +698,78 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
         }
     };
     emit(&common.output, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+struct SoaArgs {
+    /// Repository folders to assess (repeatable).
+    #[arg(long = "path", default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SoaFormat::Csv)]
+    format: SoaFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The report's point in time (RFC 3339, e.g. 2026-11-26T00:00:00Z); default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Configuration file; default: annexa.toml in the first PATH, if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SoaFormat {
+    Csv,
+    Markdown,
+}
+
+/// The declared dimension from annexa.toml's `[soa]` (every control undeclared without one).
+fn decisions(settings: &Settings) -> annexa_assess::Decisions {
+    settings
+        .soa
+        .iter()
+        .flat_map(|s| &s.controls)
+        .map(|d| (d.control, d.declared()))
+        .collect()
+}
+
+fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
+    let settings = match &args.config {
+        Some(p) => Settings::load(p)?,
+        None => Settings::discover(&args.paths[0])?,
+    };
+    let as_of = as_of(args.as_of.as_deref())?;
+    let decisions = decisions(&settings);
+    let written = settings.soa.clone().unwrap_or_default();
+    let result = run_scan(&args.paths, settings, None)?;
+    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
+    let input = ReportInput {
+        scan: &result,
+        assessment: &assessment,
+        as_of: &as_of,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let document = annexa_report::soa::SoaDocument {
+        version: written.version.as_deref(),
+        approver: written.approver.as_deref(),
+        approved_on: written.approved_on.as_deref(),
+        decisions: written
+            .controls
+            .iter()
+            .map(|d| annexa_report::soa::SoaNote {
+                control: d.control,
+                reason: &d.reason,
+                implementation: d.implementation.as_deref(),
+            })
+            .collect(),
+    };
+    let text = match args.format {
+        SoaFormat::Csv => annexa_report::soa::csv(&input, &document),
+        SoaFormat::Markdown => annexa_report::soa::markdown(&input, &document),
+    };
+    emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use annexa_model::{CheckId, Severity};
+use annexa_model::status::Declared;
+use annexa_model::{CheckId, ControlId, Severity};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
@@ -43,6 +44,114 @@ struct RawConfig {
     /// The evidence ledger.
     #[serde(default)]
     evidence: RawEvidence,
+    /// The Statement of Applicability (ISO/IEC 27001:2022 6.1.3 d): one decision per Annex A
+    /// control, with its version and approval.
+    soa: Option<RawSoa>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSoa {
+    /// The SoA's version, e.g. `3` or `2026.1`.
+    version: Option<String>,
+    /// Who approved this version (name or role).
+    approver: Option<String>,
+    /// When this version was approved: a date, `2026-03-01` (a TOML date or a string).
+    #[schemars(with = "Option<DateSchema>")]
+    approved_on: Option<toml::Spanned<toml::Value>>,
+    /// One decision per Annex A control; controls not listed are reported as undeclared.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawSoaControl>")]
+    control: Vec<toml::Spanned<RawSoaControl>>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSoaControl {
+    /// The Annex A control, e.g. `A.8.32`.
+    #[schemars(with = "ControlIdSchema")]
+    id: toml::Spanned<String>,
+    /// `true`: the control is applicable; `false`: it is excluded.
+    applicable: bool,
+    /// The reason for including the control, or the justification for excluding it
+    /// (required).
+    #[schemars(with = "String")]
+    reason: Option<toml::Spanned<String>>,
+    /// How the control is implemented (notes, references to procedures).
+    implementation: Option<String>,
+}
+
+/// An Annex A control id (`annexa controls` lists them).
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct ControlIdSchema(#[schemars(extend("enum" = control_ids()))] String);
+
+/// A calendar date, YYYY-MM-DD.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct DateSchema(#[schemars(extend("format" = "date"))] String);
+
+fn control_ids() -> Vec<&'static str> {
+    ControlId::all().map(|c| c.code()).collect()
+}
+
+/// A valid `YYYY-MM-DD` date.
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = &s[r];
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// The Statement of Applicability from `[soa]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Soa {
+    pub version: Option<String>,
+    pub approver: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub approved_on: Option<String>,
+    /// The decisions, in the order written (each control at most once).
+    pub controls: Vec<SoaDecision>,
+}
+
+/// One SoA decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SoaDecision {
+    pub control: ControlId,
+    pub applicable: bool,
+    /// Reason for inclusion, or justification for exclusion (never empty).
+    pub reason: String,
+    pub implementation: Option<String>,
+}
+
+impl SoaDecision {
+    /// The declared dimension this decision gives.
+    pub fn declared(&self) -> Declared {
+        if self.applicable {
+            Declared::Applicable
+        } else {
+            Declared::Excluded
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -167,6 +276,8 @@ pub struct Settings {
     pub evidence_store: Option<PathBuf>,
     /// `[evidence] signing-key-file`, resolved against the file's folder.
     pub signing_key_file: Option<PathBuf>,
+    /// `[soa]`: the Statement of Applicability, if the file has one.
+    pub soa: Option<Soa>,
 }
 
 impl Settings {
@@ -281,7 +392,12 @@ impl Settings {
             })?;
             severity.push((id, sev));
         }
+        let soa = match raw.soa {
+            None => None,
+            Some(raw) => Some(soa(raw, &at)?),
+        };
         Ok(Settings {
+            soa,
             select,
             ignore,
             severity,
@@ -308,6 +424,98 @@ impl Settings {
             signing_key_file: raw.evidence.signing_key_file.map(|s| base.join(s)),
         })
     }
+}
+
+/// Validate `[soa]`: known, distinct control ids, a reason for every decision, a real date.
+fn soa(
+    raw: RawSoa,
+    at: &dyn Fn(Option<std::ops::Range<usize>>, String) -> ConfigError,
+) -> Result<Soa, ConfigError> {
+    let approved_on = match raw.approved_on {
+        None => None,
+        Some(v) => {
+            let span = v.span();
+            let text = match v.into_inner() {
+                toml::Value::String(s) => s,
+                toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+                other => other.to_string(),
+            };
+            if !valid_date(&text) {
+                return Err(at(
+                    Some(span),
+                    format!("`approved-on` must be a date (YYYY-MM-DD); found `{text}`"),
+                ));
+            }
+            Some(text)
+        }
+    };
+    let mut controls: Vec<SoaDecision> = Vec::new();
+    let mut seen: std::collections::BTreeMap<ControlId, std::ops::Range<usize>> =
+        std::collections::BTreeMap::new();
+    for entry in raw.control {
+        let entry_span = entry.span();
+        let c = entry.into_inner();
+        let id_span = c.id.span();
+        let control = ControlId::parse(c.id.get_ref()).ok_or_else(|| {
+            at(
+                Some(id_span.clone()),
+                format!(
+                    "unknown Annex A control id `{}` (e.g. A.8.32; `annexa controls` lists them)",
+                    c.id.get_ref()
+                ),
+            )
+        })?;
+        if let Some(first) = seen.get(&control) {
+            let line = match at(Some(first.clone()), String::new()) {
+                ConfigError::Invalid { line, .. } => line,
+                ConfigError::Read { .. } => 0,
+            };
+            return Err(at(
+                Some(id_span),
+                format!(
+                    "{} is declared twice in [soa] (first on line {line})",
+                    control.code()
+                ),
+            ));
+        }
+        seen.insert(control, id_span);
+        let reason = match c.reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.into_inner().trim().to_owned(),
+            Some(r) => {
+                return Err(at(
+                    Some(r.span()),
+                    format!(
+                        "the `reason` for {} is empty: give the reason for inclusion or the justification for exclusion",
+                        control.code()
+                    ),
+                ));
+            }
+            None => {
+                return Err(at(
+                    Some(entry_span),
+                    format!(
+                        "{} has no `reason`: give the reason for inclusion or the justification for exclusion",
+                        control.code()
+                    ),
+                ));
+            }
+        };
+        controls.push(SoaDecision {
+            control,
+            applicable: c.applicable,
+            reason,
+            implementation: c
+                .implementation
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        });
+    }
+    Ok(Soa {
+        version: raw.version,
+        approver: raw.approver,
+        approved_on,
+        controls,
+    })
 }
 
 #[cfg(test)]
@@ -341,5 +549,90 @@ mod tests {
         let e =
             Settings::parse(Path::new("annexa.toml"), "[scan]\nmax-depth = 1000\n").unwrap_err();
         assert!(e.to_string().contains("max-depth"), "{e}");
+    }
+
+    const SOA: &str = r#"[soa]
+version = "3"
+approver = "CISO"
+approved-on = 2026-03-01
+
+[[soa.control]]
+id = "A.8.32"
+applicable = true
+reason = "Changes to pipelines go through review"
+implementation = "CODEOWNERS and branch protection"
+
+[[soa.control]]
+id = "A.7.4"
+applicable = false
+reason = "No premises: hosted runners only"
+"#;
+
+    fn err(text: &str) -> String {
+        Settings::parse(Path::new("annexa.toml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn soa_valid() {
+        let s = Settings::parse(Path::new("annexa.toml"), SOA).unwrap();
+        let soa = s.soa.unwrap();
+        assert_eq!(soa.version.as_deref(), Some("3"));
+        assert_eq!(soa.approver.as_deref(), Some("CISO"));
+        assert_eq!(soa.approved_on.as_deref(), Some("2026-03-01"));
+        assert_eq!(soa.controls.len(), 2);
+        assert_eq!(soa.controls[0].control, ControlId::A8_32);
+        assert_eq!(soa.controls[0].declared(), Declared::Applicable);
+        assert_eq!(soa.controls[1].declared(), Declared::Excluded);
+        assert_eq!(soa.controls[1].implementation, None);
+        let s = Settings::parse(
+            Path::new("annexa.toml"),
+            "[soa]\napproved-on = \"2024-02-29\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.soa.unwrap().approved_on.as_deref(), Some("2024-02-29"));
+        assert!(
+            Settings::parse(Path::new("annexa.toml"), "")
+                .unwrap()
+                .soa
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn soa_errors_point_at_the_line() {
+        let e = err(&SOA.replace("\"A.7.4\"", "\"A.9.9\""));
+        assert!(
+            e.starts_with("annexa.toml:13:6: unknown Annex A control id `A.9.9`"),
+            "{e}"
+        );
+        let e = err(&SOA.replace("\"A.7.4\"", "\"A.8.32\""));
+        assert!(
+            e.starts_with("annexa.toml:13:6: A.8.32 is declared twice in [soa] (first on line 7)"),
+            "{e}"
+        );
+        let e = err(&SOA.replace("reason = \"No premises: hosted runners only\"\n", ""));
+        assert!(
+            e.starts_with("annexa.toml:12:1: A.7.4 has no `reason`"),
+            "{e}"
+        );
+        let e = err(&SOA.replace("\"No premises: hosted runners only\"", "\"  \""));
+        assert!(
+            e.starts_with("annexa.toml:15:10:") && e.contains("is empty"),
+            "{e}"
+        );
+        let e = err(&SOA.replace("2026-03-01", "\"2026-02-30\""));
+        assert!(
+            e.starts_with("annexa.toml:4:15: `approved-on` must be a date"),
+            "{e}"
+        );
+        let e = err(&SOA.replace("2026-03-01", "2026-03-01T10:00:00Z"));
+        assert!(e.starts_with("annexa.toml:4:15:"), "{e}");
+        let e = err(&SOA.replace("applicable = false", "applicable = false\nowner = \"x\""));
+        assert!(
+            e.starts_with("annexa.toml:15:1: unknown field `owner`"),
+            "{e}"
+        );
     }
 }

@@ -356,8 +356,9 @@ pub(crate) fn control(c: &ControlStatus) -> ControlOut {
     }
 }
 
-/// Sources of evidence a scan of repository files does not have.
-pub fn missing_sources(scan: &ScanResult) -> Vec<String> {
+/// Sources of evidence a scan of repository files does not have. `soa_read`: the SoA
+/// decisions came from annexa.toml (the other ISMS records still did not).
+pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
     let mut v = Vec::new();
     if scan.files_only {
         v.push("repository-wide checks (security tooling, dependency updates, CODEOWNERS, SECURITY.md): only the files named on the command line were examined".to_owned());
@@ -365,9 +366,22 @@ pub fn missing_sources(scan: &ScanResult) -> Vec<String> {
     v.extend([
         "platform state (branch protection, reviews, members, environments, settings): no platform snapshot was given".to_owned(),
         "period evidence (merged changes, deployments, access, alerts over time): no populations were collected".to_owned(),
-        "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned(),
+        if soa_read {
+            "ISMS records other than the Statement of Applicability (policies, attestations): not read".to_owned()
+        } else {
+            "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned()
+        },
     ]);
     v
+}
+
+/// Whether the assessment had SoA decisions.
+pub fn soa_read(input: &crate::ReportInput<'_>) -> bool {
+    input
+        .assessment
+        .controls
+        .iter()
+        .any(|c| c.dimensions.declared != annexa_model::status::Declared::Undeclared)
 }
 
 fn diag(d: &annexa_model::Diagnostic) -> DiagnosticOut {
@@ -542,7 +556,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 .filter(|o| o.suppression == Some(annexa_model::Suppression::Baselined))
                 .map(|o| observation(scan, o))
                 .collect(),
-            sources: missing_sources(scan),
+            sources: missing_sources(scan, soa_read(input)),
             unknown_observations: count(Outcome::Unknown),
         },
     }

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod soa;
 pub mod terminal;
 
 use annexa_engine::ScanResult;

@@ -167,7 +167,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         }
     }
     out.push_str("\n**Evidence this run did not have:**\n");
-    for m in crate::json::missing_sources(scan) {
+    for m in crate::json::missing_sources(scan, crate::json::soa_read(input)) {
         let _ = writeln!(out, "- {m}");
     }
     out

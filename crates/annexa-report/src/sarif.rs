@@ -406,7 +406,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                     .iter()
                     .filter(|o| o.outcome == Outcome::Unknown)
                     .count(),
-                not_examined: crate::json::missing_sources(scan),
+                not_examined: crate::json::missing_sources(scan, crate::json::soa_read(input)),
             },
         }],
     };

@@ -266,7 +266,7 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
             e.pattern
         );
     }
-    for s in crate::json::missing_sources(scan) {
+    for s in crate::json::missing_sources(scan, crate::json::soa_read(input)) {
         let _ = writeln!(out, "  {s}");
     }
 }

@@ -10,10 +10,12 @@ mod formats;
 mod gitlab;
 mod gitlab_template;
 mod hostile;
+mod init;
 mod ledger;
 mod ledger_pack;
 mod ledger_pg;
 mod policy;
+mod soa;
 mod systems;
 
 use std::path::{Path, PathBuf};
