@@ -723,6 +723,8 @@ struct SoaArgs {
 enum SoaFormat {
     Csv,
     Markdown,
+    /// A workbook (needs --output).
+    Xlsx,
 }
 
 /// The declared dimension from annexa.toml's `[soa]` (every control undeclared without one).
@@ -768,6 +770,17 @@ fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         SoaFormat::Csv => annexa_report::soa::csv(&input, &document),
         SoaFormat::Markdown => annexa_report::soa::markdown(&input, &document),
+        SoaFormat::Xlsx => {
+            if args.output.is_none() {
+                return Err(usage(
+                    "--format xlsx writes a workbook: give --output FILE.xlsx",
+                ));
+            }
+            let bytes = annexa_report::soa::xlsx(&input, &document)
+                .map_err(|e| anyhow::anyhow!("writing the workbook: {e}"))?;
+            emit_with(&args.output, |w| w.write_all(&bytes))?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)

@@ -131,12 +131,9 @@ pub fn rows(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> Vec<SoaRow> {
 }
 
 /// The SoA as CSV (RFC 4180 quoting, `\n` line ends): a header, then one line per control.
-pub fn csv(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> String {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    // Writing to memory cannot fail; a failure would only lose the row.
-    let _ = w.write_record(CSV_HEADER);
+/// The SoA's rows as text cells, the same for CSV and XLSX.
+fn records(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> Vec<[String; 19]> {
+    let mut out = Vec::new();
     for r in rows(input, soa) {
         let record = [
             r.control,
@@ -159,10 +156,64 @@ pub fn csv(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> String {
             input.as_of.to_owned(),
             input.tool_version.to_owned(),
         ];
+        out.push(record);
+    }
+    out
+}
+
+pub fn csv(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> String {
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail; a failure would only lose the row.
+    let _ = w.write_record(CSV_HEADER);
+    for record in records(input, soa) {
         let _ = w.write_record(&record);
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// The SoA as an XLSX workbook: one sheet, the CSV's columns, a bold frozen header row with
+/// filters. Deterministic for the same inputs and `--as-of` (the workbook's creation time is
+/// the report's as-of time).
+pub fn xlsx(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = Workbook::new();
+    let created = input
+        .as_of
+        .get(..19)
+        .and_then(|t| ExcelDateTime::parse_from_str(t).ok())
+        .unwrap_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1).expect("a valid date"));
+    book.set_properties(
+        &DocProperties::new()
+            .set_title("Statement of Applicability")
+            .set_creation_datetime(&created),
+    );
+    let sheet = book.add_worksheet();
+    sheet.set_name("SoA").map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in CSV_HEADER.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    let records = records(input, soa);
+    for (r, record) in records.iter().enumerate() {
+        for (c, cell) in record.iter().enumerate() {
+            sheet
+                .write_string((r + 1) as u32, c as u16, cell)
+                .map_err(err)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    sheet
+        .autofilter(0, 0, records.len() as u32, (CSV_HEADER.len() - 1) as u16)
+        .map_err(err)?;
+    sheet.set_column_width(1, 48).map_err(err)?;
+    sheet.set_column_width(3, 48).map_err(err)?;
+    book.save_to_buffer().map_err(err)
 }
 
 /// The SoA as Markdown: the SoA's version and approval, counts, one table row per control,

@@ -213,3 +213,62 @@ fn a_scan_of_files_alone_never_yields_implemented() {
     let text = String::from_utf8_lossy(&out.get_output().stdout);
     assert!(text.contains("excluded"), "{text}");
 }
+
+#[test]
+fn xlsx_reads_back_with_the_same_rows_as_the_csv() {
+    use calamine::{Reader as _, Xlsx};
+    let dir = repo(Some(CONFIG));
+    let out = tempfile::tempdir().expect("tmp");
+    let book = out.path().join("soa.xlsx");
+    let write = |path: &Path| {
+        annexa()
+            .args([
+                "soa",
+                "--as-of",
+                "2026-11-26T00:00:00Z",
+                "--format",
+                "xlsx",
+                "--output",
+            ])
+            .arg(path)
+            .arg("--path")
+            .arg(dir.path())
+            .assert()
+            .success();
+    };
+    write(&book);
+    // Without --output a workbook is refused rather than sent to a terminal.
+    annexa()
+        .args(["soa", "--format", "xlsx", "--path"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&book).expect("an xlsx workbook");
+    let range = wb.worksheet_range("SoA").expect("the SoA sheet");
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let csv_text = soa(dir.path(), "csv");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let csv_rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 94);
+    assert_eq!(rows[0], header);
+    assert_eq!(&rows[1..], &csv_rows[..]);
+    // Deterministic: the same inputs and as-of give the same bytes.
+    let again = out.path().join("again.xlsx");
+    write(&again);
+    assert_eq!(
+        std::fs::read(&book).expect("read"),
+        std::fs::read(&again).expect("read")
+    );
+}
