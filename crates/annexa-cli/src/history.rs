@@ -6,20 +6,8 @@ use std::process::ExitCode;
 
 use annexa_ledger::history::{Period, diff, gaps, runs_in, timelines};
 
+use crate::ledger_cli::open;
 use crate::{emit, usage};
-
-fn open(store: &Path) -> anyhow::Result<annexa_ledger::Ledger> {
-    if annexa_ledger::Ledger::is_url(store) {
-        return annexa_ledger::Ledger::open_store(store).map_err(|e| usage(e.to_string()));
-    }
-    if !store.is_file() {
-        return Err(usage(format!(
-            "{}: no evidence ledger here (record runs with `annexa scan --record`)",
-            store.display()
-        )));
-    }
-    annexa_ledger::Ledger::open(store).map_err(|e| usage(e.to_string()))
-}
 
 /// Control status over a period: one column per recorded run, the days without a run.
 pub fn controls_over(period: &str, store: &Path, only: Option<&str>) -> anyhow::Result<ExitCode> {

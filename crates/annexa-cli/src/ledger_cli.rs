@@ -88,10 +88,11 @@ pub enum SampleCommand {
     },
 }
 
-fn open(store: &Path) -> anyhow::Result<Ledger> {
+/// An existing ledger (a SQLite file or `postgres://…`): commands that read one never create it.
+pub(crate) fn open(store: &Path) -> anyhow::Result<Ledger> {
     if !Ledger::is_url(store) && !store.is_file() {
         return Err(usage(format!(
-            "{}: no evidence ledger here",
+            "{}: no evidence ledger here (record runs with `annexa scan --record`)",
             store.display()
         )));
     }

@@ -956,15 +956,7 @@ fn record(
 }
 
 fn evidence(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
-    let open = |store: &Path| -> anyhow::Result<annexa_ledger::Ledger> {
-        if !annexa_ledger::Ledger::is_url(store) && !store.is_file() {
-            return Err(usage(format!(
-                "{}: no evidence ledger here",
-                store.display()
-            )));
-        }
-        annexa_ledger::Ledger::open_store(store).map_err(|e| usage(e.to_string()))
-    };
+    let open = ledger_cli::open;
     match command {
         EvidenceCommand::Keygen { out } => {
             let signer = annexa_ledger::Signer::generate()?;

@@ -5,24 +5,13 @@
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 
 use crate::LedgerError;
-use crate::merkle::{hex, sha256_hex};
+use crate::merkle::{hex, sha256_hex, unhex};
 
 /// The environment variable holding the signing key (hex seed).
 pub const KEY_ENV: &str = "ANNEXA_SIGNING_KEY";
 
 pub struct Signer {
     key: SigningKey,
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 impl Signer {

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use keys::{KEY_ENV, Signer};
-use merkle::{Hash, hex, leaf, root, sha256_hex};
+use merkle::{Hash, hex, leaf, root, sha256_hex, unhex32};
 use record::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -449,6 +449,10 @@ impl Ledger {
             let recorded_at = serde_json::from_slice::<RunHeader>(&bytes)
                 .ok()
                 .and_then(|h| h.recorded_at.parse::<jiff::Timestamp>().ok());
+            if hash != actual {
+                // Named by the chain checks; an anchor cannot vouch for a header that changed.
+                continue;
+            }
             let anchors = self
                 .store
                 .records("anchors", seq)
@@ -463,43 +467,9 @@ impl Ledger {
                         continue;
                     }
                 };
-                let digest = match unhex32(&actual) {
-                    Some(d) => d,
-                    None => continue,
-                };
-                if a.run_hash != actual || a.run_hash != hash {
-                    v.problems.push(problem(
-                        "stamps another hash than the run's (the run was rewritten)".into(),
-                    ));
-                    continue;
-                }
-                let Some(token_der) = unhex(&a.token) else {
-                    v.problems.push(problem("the token is not hex".into()));
-                    continue;
-                };
-                let anchor = tsa::Anchor {
-                    token_der,
-                    gen_time: a.gen_time.clone(),
-                    tsa_url: a.tsa_url.clone(),
-                };
-                match tsa::verify(&anchor, &digest, Some(ca)) {
-                    Err(e) => v.problems.push(problem(e.to_string())),
-                    Ok(stamped) => {
-                        let late = match (stamped.parse::<jiff::Timestamp>(), recorded_at) {
-                            (Ok(g), Some(r)) => {
-                                g.as_second() - r.as_second() > 3600
-                                    || r.as_second() - g.as_second() > 300
-                            }
-                            _ => true,
-                        };
-                        if late {
-                            v.problems.push(problem(format!(
-                                "stamped at {stamped}, not within an hour of the run's recorded time (back-dated?)"
-                            )));
-                        } else {
-                            good += 1;
-                        }
-                    }
+                match check_anchor(&a, seq, idx as u64, &actual, recorded_at, Some(ca)) {
+                    Ok(()) => good += 1,
+                    Err(what) => v.problems.push(problem(what)),
                 }
             }
             if good == 0
@@ -742,16 +712,47 @@ impl Ledger {
     }
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
+/// One time-stamp anchor of run `seq`, the `index`-th: in its recorded place, stamping
+/// `run_hash` (also in its token's imprint), and — with `tsa_ca` — signed by a TSA certificate
+/// that CA issued, within an hour after (or five minutes before) the run's recorded time, so a
+/// back-dated rewrite cannot get one. Used by `Ledger::verify_with` and by audit packs.
+pub(crate) fn check_anchor(
+    a: &AnchorRecord,
+    seq: u64,
+    index: u64,
+    run_hash: &str,
+    recorded_at: Option<jiff::Timestamp>,
+    tsa_ca: Option<&str>,
+) -> Result<(), String> {
+    if a.format != ANCHOR_FORMAT || a.run != seq || a.index != index {
+        return Err("not an anchor record in its recorded place".into());
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-fn unhex32(s: &str) -> Option<[u8; 32]> {
-    unhex(s).and_then(|b| <[u8; 32]>::try_from(b).ok())
+    if a.run_hash != run_hash {
+        return Err("stamps another hash than the run's (the run was rewritten)".into());
+    }
+    let digest = merkle::unhex32(run_hash).ok_or("the run's hash is not hex")?;
+    let token_der = merkle::unhex(&a.token).ok_or("the token is not hex")?;
+    let anchor = tsa::Anchor {
+        token_der,
+        gen_time: a.gen_time.clone(),
+        tsa_url: a.tsa_url.clone(),
+    };
+    let stamped = tsa::verify(&anchor, &digest, tsa_ca).map_err(|e| e.to_string())?;
+    if tsa_ca.is_none() {
+        return Ok(());
+    }
+    let in_time = match (stamped.parse::<jiff::Timestamp>(), recorded_at) {
+        (Ok(g), Some(r)) => {
+            let d = g.as_second() - r.as_second();
+            (-300..=3600).contains(&d)
+        }
+        _ => false,
+    };
+    if in_time {
+        Ok(())
+    } else {
+        Err(format!(
+            "stamped at {stamped}, not within an hour of the run's recorded time (back-dated?)"
+        ))
+    }
 }

@@ -25,10 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::history::Period;
 use crate::keys;
-use crate::merkle::{hex, leaf, root, sha256_hex};
-use crate::record::{
-    ANCHOR_FORMAT, AnchorRecord, Checkpoint, GENESIS, InputRecord, ObservationRecord, RunHeader,
-};
+use crate::merkle::{hex, leaf, root, sha256_hex, unhex32};
+use crate::record::{AnchorRecord, Checkpoint, GENESIS, InputRecord, ObservationRecord, RunHeader};
 use crate::{Ledger, LedgerError};
 
 pub const PACK_FORMAT: &str = "annexa-pack/2";
@@ -1558,44 +1556,9 @@ fn check_anchors(
             gen_time: a.gen_time.clone(),
             tsa_url: a.tsa_url.clone(),
         });
-        if a.format != ANCHOR_FORMAT || a.run != seq || a.index != i as u64 {
-            problem("not an anchor record in its recorded place".into());
-            continue;
-        }
-        let Some(digest) = unhex32(hash) else {
-            continue;
-        };
-        if a.run_hash != hash {
-            problem("stamps another hash than the run's (the run was rewritten)".into());
-            continue;
-        }
-        let Some(token_der) = unhex(&a.token) else {
-            problem("the token is not hex".into());
-            continue;
-        };
-        let anchor = crate::tsa::Anchor {
-            token_der,
-            gen_time: a.gen_time.clone(),
-            tsa_url: a.tsa_url.clone(),
-        };
-        match crate::tsa::verify(&anchor, &digest, tsa_ca) {
-            Err(e) => problem(e.to_string()),
-            Ok(_) if tsa_ca.is_none() => good += 1,
-            Ok(stamped) => {
-                let late = match (stamped.parse::<jiff::Timestamp>(), recorded_at) {
-                    (Ok(g), Some(r)) => {
-                        g.as_second() - r.as_second() > 3600 || r.as_second() - g.as_second() > 300
-                    }
-                    _ => true,
-                };
-                if late {
-                    problem(format!(
-                        "stamped at {stamped}, not within an hour of the run's recorded time (back-dated?)"
-                    ));
-                } else {
-                    good += 1;
-                }
-            }
+        match crate::check_anchor(&a, seq, i as u64, hash, recorded_at, tsa_ca) {
+            Ok(()) => good += 1,
+            Err(what) => problem(what),
         }
     }
     v.anchors += good;
@@ -1604,24 +1567,6 @@ fn check_anchors(
             "{here}: no time-stamp anchor (recorded without --tsa?)"
         ));
     }
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-fn unhex32(s: &str) -> Option<[u8; 32]> {
-    let b: Vec<u8> = (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect::<Option<_>>()?;
-    b.try_into().ok()
 }
 
 #[cfg(test)]

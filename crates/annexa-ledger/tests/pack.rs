@@ -531,168 +531,17 @@ fn input_files_ship_redacted_only_when_unchanged_since_the_run() {
 
 // ---- Time-stamp anchors, against `openssl ts -reply` behind an HTTP server on loopback. ----
 
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the `openssl` CLI is required for these tests");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA (`ca.pem`) in `dir`.
-fn make_ca(dir: &std::path::Path) -> String {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-newkey",
-            "rsa:2048",
-            "-subj",
-            "/CN=pack test CA",
-            "-days",
-            "2",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
-    std::fs::read_to_string(dir.join("ca.pem")).expect("ca")
-}
+#[path = "support/tsa_server.rs"]
+mod tsa_server;
 
 /// A TSA certified by a fresh CA; returns (dir, CA PEM, URL).
 fn start_tsa() -> (tempfile::TempDir, String, String) {
-    use std::io::Read as _;
-    let dir = tempfile::tempdir().expect("tmp");
-    let d = dir.path();
-    let ca = make_ca(d);
-    openssl(
-        d,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-keyout",
-            "tsa.key",
-            "-out",
-            "tsa.csr",
-            "-newkey",
-            "rsa:2048",
-            "-subj",
-            "/CN=pack test TSA",
-        ],
-    );
-    std::fs::write(
-        d.join("ext.cnf"),
-        "[v3_tsa]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
-         extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n\
-         authorityKeyIdentifier=keyid\n",
-    )
-    .expect("ext");
-    openssl(
-        d,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "tsa.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-set_serial",
-            "77",
-            "-days",
-            "2",
-            "-sha256",
-            "-extfile",
-            "ext.cnf",
-            "-extensions",
-            "v3_tsa",
-            "-out",
-            "tsa.pem",
-        ],
-    );
-    std::fs::write(d.join("tsaserial"), "01\n").expect("serial");
-    let p = |f: &str| d.join(f).display().to_string();
-    std::fs::write(
-        d.join("ts.cnf"),
-        format!(
-            "[tsa]\ndefault_tsa = t\n[t]\nserial = {}\ncrypto_device = builtin\nsigner_cert = {}\n\
-             certs = {}\nsigner_key = {}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
-             digests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\n\
-             ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
-            p("tsaserial"),
-            p("tsa.pem"),
-            p("ca.pem"),
-            p("tsa.key")
-        ),
-    )
-    .expect("cnf");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/tsa", listener.local_addr().expect("addr"));
-    let work = d.to_path_buf();
-    std::thread::spawn(move || {
-        for (n, conn) in listener.incoming().enumerate() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (start, len) = loop {
-                let k = conn.read(&mut chunk).expect("read");
-                assert!(k > 0, "client closed early");
-                buf.extend_from_slice(&chunk[..k]);
-                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .expect("length");
-                    break (i + 4, len);
-                }
-            };
-            while buf.len() < start + len {
-                let k = conn.read(&mut chunk).expect("read");
-                assert!(k > 0, "client closed early");
-                buf.extend_from_slice(&chunk[..k]);
-            }
-            let q = work.join(format!("q{n}.tsq")).display().to_string();
-            let r = work.join(format!("r{n}.tsr")).display().to_string();
-            std::fs::write(&q, &buf[start..start + len]).expect("query");
-            openssl(
-                &work,
-                &[
-                    "ts",
-                    "-reply",
-                    "-queryfile",
-                    &q,
-                    "-config",
-                    "ts.cnf",
-                    "-out",
-                    &r,
-                ],
-            );
-            let body = std::fs::read(&r).expect("reply");
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            conn.write_all(head.as_bytes()).expect("write");
-            conn.write_all(&body).expect("write");
-        }
-    });
-    (dir, ca, url)
+    let t = tsa_server::start_tsa(tsa_server::KeyKind::Rsa, "sha256", tsa_server::Mode::Reply);
+    (t.dir, t.ca_pem, t.url)
+}
+
+fn make_ca(dir: &std::path::Path) -> String {
+    tsa_server::make_ca(dir, tsa_server::KeyKind::Rsa)
 }
 
 #[test]
