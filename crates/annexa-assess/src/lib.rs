@@ -113,7 +113,21 @@ impl Assessment {
 fn repo_of(o: &Observation) -> String {
     match &o.subject {
         SubjectKey::Repo { repo, .. } => repo.to_string(),
-        SubjectKey::Api { host, .. } => host.clone(),
+        // Platform state is per repository / project (`/repos/o/r`, `/projects/p`) or per
+        // organisation / group (`/orgs/o`, `/groups/g`).
+        SubjectKey::Api { host, resource, .. } => {
+            let mut parts = resource.split('/').filter(|p| !p.is_empty());
+            let scope = match parts.next() {
+                Some("repos") => [parts.next(), parts.next()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                Some(kind) => format!("{kind}/{}", parts.next().unwrap_or("")),
+                None => String::new(),
+            };
+            format!("{host}/{scope}")
+        }
         SubjectKey::Isms { .. } => "isms".to_owned(),
     }
 }
@@ -191,9 +205,10 @@ pub fn assess_with(
 
     let controls = ControlId::all()
         .map(|id| {
+            // Checks whose observations are a population's items are operating evidence.
             let design: Vec<CheckEvidence> = checks
                 .iter()
-                .filter(|m| m.controls.contains(&id))
+                .filter(|m| m.controls.contains(&id) && m.population.is_none())
                 .map(|m| evidence_for(m))
                 .collect();
             let design_level = if design.is_empty() {
@@ -205,13 +220,37 @@ pub fn assess_with(
             let operation: Vec<RequirementState<Population>> = req
                 .populations
                 .iter()
-                .map(|&p| RequirementState {
-                    kind: p,
-                    level: Level::NotAssessed,
-                    reason: format!(
-                        "no period evidence: the `{}` population was not collected",
-                        p.as_str()
-                    ),
+                .map(|&p| {
+                    let items: Vec<CheckEvidence> = checks
+                        .iter()
+                        .filter(|m| m.population == Some(p) && m.controls.contains(&id))
+                        .map(|m| evidence_for(m))
+                        .filter(|e| e.pass + e.fail + e.unknown > 0)
+                        .collect();
+                    if items.is_empty() {
+                        return RequirementState {
+                            kind: p,
+                            level: Level::NotAssessed,
+                            reason: format!(
+                                "no period evidence: the `{}` population was not collected",
+                                p.as_str()
+                            ),
+                        };
+                    }
+                    let (pass, fail, unknown) = items.iter().fold((0, 0, 0), |(a, b, c), e| {
+                        (a + e.pass, b + e.fail, c + e.unknown)
+                    });
+                    let checks: Vec<&str> = items.iter().map(|e| e.check.as_str()).collect();
+                    RequirementState {
+                        kind: p,
+                        level: Level::of_counts(pass, fail, unknown),
+                        reason: format!(
+                            "`{}` over the period: {pass} of {} item(s) meet the requirement, {fail} exception(s), {unknown} not readable ({})",
+                            p.as_str(),
+                            pass + fail + unknown,
+                            checks.join(", ")
+                        ),
+                    }
                 })
                 .collect();
             let attestation: Vec<RequirementState<AttestationKind>> = req
@@ -258,6 +297,7 @@ mod tests {
         scope: annexa_model::check::CheckScope::Repository,
         platforms: &[],
         controls: &[ControlId::A8_32],
+        population: None,
         doc: "",
     };
     static META_B: CheckMeta = CheckMeta {

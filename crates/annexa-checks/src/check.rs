@@ -6,6 +6,7 @@ use annexa_model::{
     CheckMeta, FileLocation, Location, Observation, Outcome, Provenance, RepoIdentity, Route, Span,
     SubjectKey,
 };
+use annexa_platform::{Effective, Known, Period, Source, github, gitlab};
 use annexa_repofiles::{Dockerfile, UpdateConfig};
 
 /// What the engine knows about a file: where it is and how far it can be trusted as evidence.
@@ -86,6 +87,9 @@ pub struct RepoCx<'a> {
     pub updates: Vec<RepoFile<'a, UpdateConfig>>,
     /// `SECURITY.md` (root, `.github/` or `docs/`), if any.
     pub security_policy: Option<&'a FileInfo>,
+    /// A platform snapshot in this scan covers the repository: platform checks judge it there,
+    /// so repository-level stand-ins for platform state stay silent.
+    pub platform_covered: bool,
 }
 
 impl RepoCx<'_> {
@@ -96,6 +100,128 @@ impl RepoCx<'_> {
             path: String::new(),
             route: Route::root(),
         }
+    }
+}
+
+/// The organisation's own thresholds that platform checks judge against (`[platform]` in
+/// `annexa.toml`), and the instant ages are measured at. Reports state them.
+#[derive(Clone, Debug)]
+pub struct PlatformPolicy {
+    /// Days an open alert of each severity may stay open: critical, high, medium, low.
+    pub alert_sla_days: [u32; 4],
+    /// More organisation owners / group owners than this is a finding.
+    pub max_org_admins: u32,
+    /// More repository administrators than this is a finding.
+    pub max_repo_admins: u32,
+    /// Where the platform's audit log is archived beyond its own retention, if anywhere.
+    pub audit_log_archive: Option<String>,
+    /// Ages and expiries are measured at this instant: `--as-of`, else when the snapshot was
+    /// collected (so a report is reproducible).
+    pub as_of: jiff::Timestamp,
+}
+
+impl PlatformPolicy {
+    /// The SLA in days for a severity name, `None` for severities without one.
+    pub fn sla_days(&self, severity: &str) -> Option<u32> {
+        match severity {
+            "critical" => Some(self.alert_sla_days[0]),
+            "high" => Some(self.alert_sla_days[1]),
+            "medium" | "moderate" => Some(self.alert_sla_days[2]),
+            "low" => Some(self.alert_sla_days[3]),
+            _ => None,
+        }
+    }
+
+    /// Whole days from an RFC 3339 instant to `as_of` (`None` when it does not parse).
+    pub fn age_days(&self, instant: &str) -> Option<i64> {
+        let t: jiff::Timestamp = instant.parse().ok()?;
+        Some(self.as_of.as_second().saturating_sub(t.as_second()) / 86_400)
+    }
+}
+
+impl Default for PlatformPolicy {
+    fn default() -> PlatformPolicy {
+        PlatformPolicy {
+            alert_sla_days: [15, 30, 90, 180],
+            max_org_admins: 3,
+            max_repo_admins: 3,
+            audit_log_archive: None,
+            as_of: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+}
+
+/// The files of a repository that a platform check joins its state to (the scan read them).
+pub struct ScannedRepo<'a> {
+    pub repo: u32,
+    pub pipelines: Vec<(&'a FileInfo, &'a Pipeline)>,
+    pub has_codeowners: bool,
+}
+
+/// Context of a platform check on one GitHub repository.
+pub struct GithubRepoCx<'a> {
+    pub host: &'a str,
+    pub org: Option<&'a github::Org>,
+    pub repo: &'a github::Repo,
+    /// Classic protection and rulesets combined for the default branch.
+    pub effective: &'a Effective,
+    /// The repository's files, when the scan also read them.
+    pub files: Option<ScannedRepo<'a>>,
+    pub policy: &'a PlatformPolicy,
+    pub period: Option<&'a Period>,
+}
+
+impl GithubRepoCx<'_> {
+    /// The repository's resource (`/repos/owner/name`): the subject of repository-wide
+    /// conclusions.
+    pub fn resource(&self) -> String {
+        annexa_platform::keys::github::repo(&self.repo.full_name)
+    }
+}
+
+/// Context of a platform check on a GitHub organisation.
+pub struct GithubOrgCx<'a> {
+    pub host: &'a str,
+    pub org: &'a github::Org,
+    pub repos: &'a [github::Repo],
+    pub policy: &'a PlatformPolicy,
+    pub period: Option<&'a Period>,
+}
+
+impl GithubOrgCx<'_> {
+    pub fn resource(&self) -> String {
+        annexa_platform::keys::github::org(&self.org.login)
+    }
+}
+
+/// Context of a platform check on one GitLab project.
+pub struct GitlabProjectCx<'a> {
+    pub host: &'a str,
+    pub group: Option<&'a gitlab::Group>,
+    pub project: &'a gitlab::Project,
+    pub files: Option<ScannedRepo<'a>>,
+    pub policy: &'a PlatformPolicy,
+    pub period: Option<&'a Period>,
+}
+
+impl GitlabProjectCx<'_> {
+    pub fn resource(&self) -> String {
+        annexa_platform::keys::gitlab::project(&self.project.path)
+    }
+}
+
+/// Context of a platform check on a GitLab group.
+pub struct GitlabGroupCx<'a> {
+    pub host: &'a str,
+    pub group: &'a gitlab::Group,
+    pub projects: &'a [gitlab::Project],
+    pub policy: &'a PlatformPolicy,
+    pub period: Option<&'a Period>,
+}
+
+impl GitlabGroupCx<'_> {
+    pub fn resource(&self) -> String {
+        annexa_platform::keys::gitlab::group(&self.group.path)
     }
 }
 
@@ -213,6 +339,77 @@ impl Sink {
     }
 }
 
+impl Sink {
+    /// An observation about platform state: the subject is `api:<host><resource>#<pointer>`
+    /// (a stable, semantic pointer such as `/default_branch/protection` or
+    /// `/collaborators/alice`), the locations are the resources the conclusion rests on. Its
+    /// provenance is `hand-edited` when any of them was changed after collection.
+    pub fn api(
+        &mut self,
+        host: &str,
+        resource: &str,
+        pointer: &str,
+        outcome: Outcome,
+        message: impl Into<String>,
+        evidence: &[&Source],
+    ) -> &mut Observation {
+        let mut locations: Vec<Location> = Vec::new();
+        for s in evidence {
+            let loc = Location::Api {
+                resource: s.key.clone(),
+                pointer: String::new(),
+                status: s.status,
+                etag: s.etag.clone(),
+            };
+            if !locations.contains(&loc) {
+                locations.push(loc);
+            }
+        }
+        let provenance = if evidence
+            .iter()
+            .any(|s| s.provenance == Provenance::HandEdited)
+        {
+            Provenance::HandEdited
+        } else {
+            Provenance::SystemCollected
+        };
+        self.push(
+            outcome,
+            SubjectKey::Api {
+                host: host.to_owned(),
+                resource: resource.to_owned(),
+                pointer: pointer.to_owned(),
+            },
+            message.into(),
+            locations,
+            provenance,
+        )
+    }
+
+    /// An `unknown` about platform state because `what` is not known; the message says what
+    /// could not be decided and why (a missing permission names it).
+    pub fn api_unknown<T>(
+        &mut self,
+        host: &str,
+        resource: &str,
+        pointer: &str,
+        decide: &str,
+        what: &Known<T>,
+    ) -> &mut Observation {
+        let reason = what.reason().unwrap_or("not known");
+        let evidence: Vec<&Source> = what.source().into_iter().collect();
+        let message = format!("cannot tell {decide}: {} ({reason})", what.key());
+        self.api(
+            host,
+            resource,
+            pointer,
+            Outcome::Unknown,
+            message,
+            &evidence,
+        )
+    }
+}
+
 /// Label a location (for secondary evidence).
 pub(crate) fn labelled(mut loc: Location, label: impl Into<String>) -> Location {
     if let Location::File(f) = &mut loc {
@@ -240,6 +437,18 @@ pub trait Check: Send + Sync {
     fn step(&self, _cx: &PipelineCx<'_>, _job: &Job, _step: &Step, _out: &mut Sink) {}
 
     fn repository(&self, _cx: &RepoCx<'_>, _out: &mut Sink) {}
+
+    /// Once per GitHub organisation in a snapshot.
+    fn github_org(&self, _cx: &GithubOrgCx<'_>, _out: &mut Sink) {}
+
+    /// Once per GitHub repository in a snapshot.
+    fn github_repo(&self, _cx: &GithubRepoCx<'_>, _out: &mut Sink) {}
+
+    /// Once per GitLab group in a snapshot.
+    fn gitlab_group(&self, _cx: &GitlabGroupCx<'_>, _out: &mut Sink) {}
+
+    /// Once per GitLab project in a snapshot.
+    fn gitlab_project(&self, _cx: &GitlabProjectCx<'_>, _out: &mut Sink) {}
 }
 
 /// Declares a check's unit struct and its `META` from the doc comment and fields.
@@ -253,7 +462,8 @@ macro_rules! check {
             confidence: $conf:ident,
             scope: $scope:ident,
             platforms: $plat:expr,
-            controls: [$($c:ident),* $(,)?] $(,)?
+            controls: [$($c:ident),* $(,)?]
+            $(, population: $pop:ident)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -268,9 +478,21 @@ macro_rules! check {
                 scope: annexa_model::check::CheckScope::$scope,
                 platforms: $plat,
                 controls: &[$(annexa_model::ControlId::$c),*],
+                population: $crate::check::population!($($pop)?),
                 doc: concat!($($doc, "\n"),*),
             };
         }
     };
 }
 pub(crate) use check;
+
+/// `population!()` is `None`, `population!(Changes)` the population.
+macro_rules! population {
+    () => {
+        None
+    };
+    ($p:ident) => {
+        Some(annexa_model::Population::$p)
+    };
+}
+pub(crate) use population;

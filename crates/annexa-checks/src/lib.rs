@@ -11,5 +11,8 @@ mod check;
 mod checks;
 mod registry;
 
-pub use check::{Check, FileInfo, PipelineCx, RepoCx, RepoFile, Sink};
+pub use check::{
+    Check, FileInfo, GithubOrgCx, GithubRepoCx, GitlabGroupCx, GitlabProjectCx, PipelineCx,
+    PlatformPolicy, RepoCx, RepoFile, ScannedRepo, Sink,
+};
 pub use registry::{by_id, registry};

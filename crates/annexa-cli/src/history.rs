@@ -91,6 +91,17 @@ pub fn diff_runs(a: u64, b: u64, store: &Path) -> anyhow::Result<ExitCode> {
     for (check, subject, msg) in &d.resolved {
         let _ = writeln!(out, "  [{check}] {msg}\n      {subject}");
     }
+    let _ = writeln!(
+        out,
+        "\nplatform state that changed without changing outcome ({})",
+        d.changed_state.len()
+    );
+    for (check, subject, old, new) in &d.changed_state {
+        let _ = writeln!(
+            out,
+            "  [{check}] {subject}\n      was: {old}\n      now: {new}"
+        );
+    }
     let _ = writeln!(out, "\ninputs that changed ({})", d.changed_inputs.len());
     for i in &d.changed_inputs {
         let _ = writeln!(out, "  {i}");

@@ -16,9 +16,11 @@ use annexa_engine::{ScanOptions, ScanResult};
 use annexa_model::{CheckId, ControlId, Severity};
 use annexa_report::ReportInput;
 
+mod collect_cli;
 mod history;
 mod init;
 mod ledger_cli;
+mod platform_cli;
 
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
 // pattern markedly faster than the system allocator (measured with bench/run.sh).
@@ -40,6 +42,19 @@ struct Cli {
 enum Command {
     /// Run the checks over repository folders (each PATH is one repository).
     Scan(ScanArgs),
+    /// Collect a GitHub organisation's or a GitLab group's platform state (settings,
+    /// access, alerts; with --period, changes and deployments) into a snapshot folder.
+    Collect {
+        #[command(subcommand)]
+        command: collect_cli::CollectCommand,
+    },
+    /// Check or build a platform snapshot folder.
+    #[command(subcommand)]
+    Snapshot(platform_cli::SnapshotCommand),
+    /// A population over the audit period from a snapshot (merged changes, production
+    /// deployments, access), with its rates, reconciliation and every exception: what an
+    /// auditor samples.
+    Population(platform_cli::PopulationArgs),
     /// All 93 Annex A controls with their status dimensions, or one control in detail.
     Controls {
         /// A control id such as A.8.32.
@@ -137,13 +152,18 @@ struct Common {
     /// Configuration file; default: annexa.toml in the first PATH, if present.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// A platform snapshot folder (written by `annexa collect`): its platform checks run too,
+    /// joined to the repositories' files. Repeatable. With a snapshot and no PATH, no
+    /// repository folder is scanned.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Repository folders (default: the current folder), or files of the repository in the
-    /// current folder: then only those files are examined (as a pre-commit hook does).
-    #[arg(default_value = ".")]
+    /// Repository folders (default: the current folder, unless --snapshot is given), or files
+    /// of the repository in the current folder: then only those files are examined (as a
+    /// pre-commit hook does).
     paths: Vec<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -361,6 +381,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => init::init(&dir),
+        Command::Collect { command } => collect_cli::run(command),
+        Command::Snapshot(cmd) => platform_cli::snapshot(cmd),
+        Command::Population(args) => platform_cli::population(args),
         Command::Policies { path, as_of } => init::policies(&path, as_of.as_deref()),
         Command::Schema { what } => {
             let text = match what {
@@ -395,10 +418,64 @@ fn load_settings(common: &Common, first: &Path) -> anyhow::Result<Settings> {
     })
 }
 
+/// The repository folders to scan: those given, else the current folder unless only snapshots
+/// were given.
+fn default_paths(paths: &[PathBuf], common: &Common) -> Vec<PathBuf> {
+    if paths.is_empty() && common.snapshot.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+/// `[platform]` thresholds over the defaults.
+fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPolicy {
+    let d = annexa_checks::PlatformPolicy::default();
+    let mut sla = d.alert_sla_days;
+    for (i, v) in settings.alert_sla_days.iter().enumerate() {
+        if let Some(v) = v {
+            sla[i] = *v;
+        }
+    }
+    annexa_checks::PlatformPolicy {
+        alert_sla_days: sla,
+        max_org_admins: settings.max_org_admins.unwrap_or(d.max_org_admins),
+        max_repo_admins: settings.max_repo_admins.unwrap_or(d.max_repo_admins),
+        audit_log_archive: settings.audit_log_archive.clone(),
+        ..d
+    }
+}
+
+/// Open the snapshot folders given with --snapshot.
+fn open_snapshots(dirs: &[PathBuf]) -> anyhow::Result<Vec<annexa_engine::SnapshotInput>> {
+    dirs.iter()
+        .map(|d| {
+            let snapshot = annexa_platform::Snapshot::open(d).map_err(|e| usage(e.to_string()))?;
+            if !snapshot.manifest.complete {
+                eprintln!(
+                    "annexa: warning: snapshot {} is incomplete ({}); what it lacks is reported as unknown",
+                    d.display(),
+                    if snapshot.manifest.incomplete.is_empty() {
+                        "collection did not finish".to_owned()
+                    } else {
+                        format!("{} resources not fetched", snapshot.manifest.incomplete.len())
+                    }
+                );
+            }
+            Ok(annexa_engine::SnapshotInput {
+                display: d.to_string_lossy().replace('\\', "/"),
+                snapshot,
+            })
+        })
+        .collect()
+}
+
 fn run_scan(
     paths: &[PathBuf],
     settings: Settings,
     only_files: Option<std::collections::BTreeSet<String>>,
+    snapshots: &[PathBuf],
+    as_of: Option<&str>,
 ) -> anyhow::Result<ScanResult> {
     let mut limits = annexa_source::Limits::default();
     if let Some(b) = settings.max_file_bytes {
@@ -407,10 +484,21 @@ fn run_scan(
     if let Some(d) = settings.max_depth {
         limits.max_depth = d;
     }
+    let as_of = match as_of {
+        Some(s) => Some(
+            s.parse::<jiff::Timestamp>()
+                .map_err(|e| usage(format!("--as-of `{s}` is not an RFC 3339 time: {e}")))?,
+        ),
+        None => None,
+    };
+    let platform_policy = platform_policy(&settings);
     let options = ScanOptions {
         limits,
         settings,
         only_files,
+        snapshots: open_snapshots(snapshots)?,
+        platform_policy,
+        as_of,
     };
     annexa_engine::scan(paths, &options).map_err(|e| usage(e.to_string()))
 }
@@ -501,11 +589,12 @@ fn named_files(paths: &[PathBuf]) -> anyhow::Result<Option<std::collections::BTr
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let only_files = named_files(&args.paths)?;
+    let given = default_paths(&args.paths, &args.common);
+    let only_files = named_files(&given)?;
     let paths = if only_files.is_some() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        given
     };
     let paths = match args.shard {
         None => paths,
@@ -532,7 +621,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             mine
         }
     };
-    let settings = load_settings(&args.common, &paths[0])?;
+    let settings = load_settings(&args.common, paths.first().map_or(Path::new("."), |p| p))?;
     let fail_on = match args.fail_on {
         Some(f) => f.severity(),
         None => settings.fail_on,
@@ -554,7 +643,13 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         signing_key(&args)?;
     }
     let decisions = decisions(&settings);
-    let mut result = run_scan(&paths, settings, only_files)?;
+    let mut result = run_scan(
+        &paths,
+        settings,
+        only_files,
+        &args.common.snapshot,
+        args.common.as_of.as_deref(),
+    )?;
     // The assessment sees every observation: suppression never changes control status.
     let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     annexa_engine::apply_policy(&mut result, &policy);
@@ -674,10 +769,17 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
             })?),
             None => None,
         };
-    let settings = load_settings(common, &paths[0])?;
+    let paths = &default_paths(paths, common);
+    let settings = load_settings(common, paths.first().map_or(Path::new("."), |p| p))?;
     let as_of = as_of(common.as_of.as_deref())?;
     let decisions = decisions(&settings);
-    let result = run_scan(paths, settings, None)?;
+    let result = run_scan(
+        paths,
+        settings,
+        None,
+        &common.snapshot,
+        common.as_of.as_deref(),
+    )?;
     let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     let input = ReportInput {
         scan: &result,
@@ -717,6 +819,9 @@ struct SoaArgs {
     /// Configuration file; default: annexa.toml in the first PATH, if present.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// A platform snapshot folder (`annexa collect`), repeatable.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -745,7 +850,13 @@ fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
     let as_of = as_of(args.as_of.as_deref())?;
     let decisions = decisions(&settings);
     let written = settings.soa.clone().unwrap_or_default();
-    let result = run_scan(&args.paths, settings, None)?;
+    let result = run_scan(
+        &args.paths,
+        settings,
+        None,
+        &args.snapshot,
+        args.as_of.as_deref(),
+    )?;
     let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     let input = ReportInput {
         scan: &result,

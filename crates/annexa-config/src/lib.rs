@@ -47,6 +47,35 @@ struct RawConfig {
     /// The Statement of Applicability (ISO/IEC 27001:2022 6.1.3 d): one decision per Annex A
     /// control, with its version and approval.
     soa: Option<RawSoa>,
+    /// The organisation's own thresholds that platform checks judge a snapshot against.
+    #[serde(default)]
+    platform: RawPlatform,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPlatform {
+    /// Days an open vulnerability alert may stay open, per severity (your vulnerability
+    /// management policy's deadlines). Defaults: critical 15, high 30, medium 90, low 180.
+    alert_sla_days: Option<RawSla>,
+    /// More organisation owners (GitHub) / group Owners (GitLab) than this is a finding.
+    /// Default 3.
+    max_org_admins: Option<u32>,
+    /// More repository / project administrators than this is a finding. Default 3.
+    max_repo_admins: Option<u32>,
+    /// Where the platform's audit log is exported and kept beyond the platform's own retention
+    /// (e.g. `SIEM: splunk index gh-audit, 400 days`). Without it, an audit period longer than
+    /// the platform keeps its log is a finding.
+    audit_log_archive: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSla {
+    critical: Option<u32>,
+    high: Option<u32>,
+    medium: Option<u32>,
+    low: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -278,6 +307,11 @@ pub struct Settings {
     pub signing_key_file: Option<PathBuf>,
     /// `[soa]`: the Statement of Applicability, if the file has one.
     pub soa: Option<Soa>,
+    /// `[platform]`: alert deadlines (days) for critical, high, medium, low, where set.
+    pub alert_sla_days: [Option<u32>; 4],
+    pub max_org_admins: Option<u32>,
+    pub max_repo_admins: Option<u32>,
+    pub audit_log_archive: Option<String>,
 }
 
 impl Settings {
@@ -396,7 +430,12 @@ impl Settings {
             None => None,
             Some(raw) => Some(soa(raw, &at)?),
         };
+        let sla = raw.platform.alert_sla_days.unwrap_or_default();
         Ok(Settings {
+            alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
+            max_org_admins: raw.platform.max_org_admins,
+            max_repo_admins: raw.platform.max_repo_admins,
+            audit_log_archive: raw.platform.audit_log_archive,
             soa,
             select,
             ignore,

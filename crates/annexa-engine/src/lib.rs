@@ -10,10 +10,12 @@
 
 mod discover;
 mod git;
+mod platform;
 mod policy;
 mod scan;
 
 pub use discover::{FileKind, classify};
+pub use platform::{SnapshotInput, SnapshotSummary};
 pub use policy::{
     BASELINE_SCHEMA, Baseline, BaselineEntry, Policy, apply as apply_policy, parse_ignore,
 };

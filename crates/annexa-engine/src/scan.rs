@@ -26,6 +26,13 @@ pub struct ScanOptions {
     /// Examine only these repository-relative paths (a pre-commit hook's changed files).
     /// Repository-wide checks then do not run: they need the whole repository.
     pub only_files: Option<std::collections::BTreeSet<String>>,
+    /// Platform snapshots (`--snapshot`): their platform checks run too, joined to the
+    /// repositories' files.
+    pub snapshots: Vec<crate::platform::SnapshotInput>,
+    /// The organisation's thresholds for platform checks (`[platform]`).
+    pub platform_policy: annexa_checks::PlatformPolicy,
+    /// `--as-of`: the instant platform ages are measured at.
+    pub as_of: Option<jiff::Timestamp>,
 }
 
 /// One scanned repository.
@@ -134,6 +141,8 @@ pub struct ScanResult {
     /// Only named files were examined (`ScanOptions::only_files`): repository-wide checks did
     /// not run.
     pub files_only: bool,
+    /// The platform snapshots the scan read.
+    pub snapshots: Vec<crate::platform::SnapshotSummary>,
 }
 
 impl ScanResult {
@@ -219,6 +228,9 @@ impl FileWork {
 /// a PATH does not exist or is not a folder.
 pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, ScanError> {
     let mut repositories = Vec::new();
+    if paths.is_empty() && options.snapshots.is_empty() {
+        return Err(ScanError::Nothing);
+    }
     if let Some(p) = paths.iter().find(|p| !p.is_dir()) {
         return Err(ScanError::NotADirectory(p.clone()));
     }
@@ -372,6 +384,10 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     owners.sort_by(|a, b| (a.0.repo, &a.0.path).cmp(&(b.0.repo, &b.0.path)));
     policies.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
 
+    let covered = crate::platform::covered(&options.snapshots, &repositories);
+    let with_codeowners: std::collections::BTreeSet<u32> =
+        owners.iter().map(|(f, ..)| f.repo).collect();
+
     // Repository-level checks.
     let repo_obs: Vec<Vec<Observation>> = (0..repositories.len())
         .into_par_iter()
@@ -438,6 +454,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
                     .iter()
                     .filter(|f| f.repo == i)
                     .min_by(|a, b| a.path.cmp(&b.path)),
+                platform_covered: covered.contains(&i),
             };
             let mut out = Vec::new();
             if options.only_files.is_some() {
@@ -445,7 +462,13 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
             }
             for check in checks
                 .iter()
-                .filter(|c| c.meta().scope == CheckScope::Repository)
+                // Platform checks may say something about a repository no snapshot covers.
+                .filter(|c| {
+                    matches!(
+                        c.meta().scope,
+                        CheckScope::Repository | CheckScope::Platform
+                    )
+                })
             {
                 let mut sink = Sink::new(check.meta());
                 check.repository(&cx, &mut sink);
@@ -455,6 +478,21 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         })
         .collect();
     observations.extend(repo_obs.into_iter().flatten());
+
+    let (platform_obs, snapshots) = if options.only_files.is_some() {
+        (Vec::new(), Vec::new())
+    } else {
+        crate::platform::run(
+            &options.snapshots,
+            &options.platform_policy,
+            options.as_of,
+            checks,
+            &repositories,
+            &pipelines,
+            &with_codeowners,
+        )
+    };
+    observations.extend(platform_obs);
 
     // One total order, whatever the scheduling was.
     observations.par_sort_unstable_by(order);
@@ -474,6 +512,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         excluded,
         checks: checks.iter().map(|c| c.meta()).collect(),
         files_only: options.only_files.is_some(),
+        snapshots,
     })
 }
 
@@ -531,6 +570,8 @@ fn first_repo(o: &Observation) -> u32 {
 pub enum ScanError {
     #[error("{0}: not a directory")]
     NotADirectory(PathBuf),
+    #[error("nothing to scan: no repository folder and no snapshot")]
+    Nothing,
 }
 
 fn display_path(p: &Path) -> String {

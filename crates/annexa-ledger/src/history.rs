@@ -124,6 +124,9 @@ pub struct Diff {
     pub resolved: Vec<(String, String, String)>,
     /// Inputs (repository/path) whose digest changed, appeared or disappeared.
     pub changed_inputs: Vec<String>,
+    /// Platform state whose observation kept its outcome but not its content (check, subject,
+    /// before, after): a new owner within the limit, another reviewer count, a changed policy.
+    pub changed_state: Vec<(String, String, String, String)>,
 }
 
 fn rank(overall: &str) -> u8 {
@@ -197,6 +200,27 @@ pub fn diff(ledger: &Ledger, a: u64, b: u64) -> Result<Diff, LedgerError> {
                 sa.get(fp).cloned().unwrap_or_default(),
                 msg.clone(),
             ));
+        }
+    }
+    // Platform observations (subjects `api:`) whose outcome held but whose content changed.
+    // (check, subject) → (outcome, message)
+    type State = BTreeMap<(String, String), (String, String)>;
+    let state = |seq: u64| -> Result<State, LedgerError> {
+        Ok(ledger
+            .observations(seq)?
+            .into_iter()
+            .filter(|o| o.subject.starts_with("api:"))
+            .map(|o| ((o.check, o.subject), (o.outcome, o.message)))
+            .collect())
+    };
+    let (pa, pb) = (state(a)?, state(b)?);
+    for (k, (outcome, msg)) in &pb {
+        if let Some((old_outcome, old_msg)) = pa.get(k)
+            && old_outcome == outcome
+            && old_msg != msg
+        {
+            d.changed_state
+                .push((k.0.clone(), k.1.clone(), old_msg.clone(), msg.clone()));
         }
     }
     let inputs = |seq: u64| -> Result<BTreeMap<String, Option<String>>, LedgerError> {

@@ -72,7 +72,7 @@ impl RunDraft {
                 .map(|r| r.identity.to_string())
                 .unwrap_or_default()
         };
-        let inputs = scan
+        let mut inputs: Vec<InputRecord> = scan
             .files
             .iter()
             .map(|f| InputRecord {
@@ -86,6 +86,40 @@ impl RunDraft {
                 status: f.status.as_str().into(),
             })
             .collect();
+        // A platform snapshot is one input: its manifest lists every body's digest.
+        inputs.extend(scan.snapshots.iter().map(|s| {
+            InputRecord {
+                format: INPUT_FORMAT.into(),
+                run: 0,
+                index: 0,
+                // Named by what it covers, not where it lies, so runs compare.
+                repository: format!(
+                    "snapshot:{}/{}",
+                    s.manifest.host,
+                    s.manifest
+                        .scope
+                        .org
+                        .as_deref()
+                        .or(s.manifest.scope.group.as_deref())
+                        .unwrap_or("")
+                ),
+                path: "snapshot.json".to_owned(),
+                sha256: Some(s.manifest_sha256.clone()),
+                provenance: if s.edited.is_empty() {
+                    annexa_model::Provenance::SystemCollected
+                } else {
+                    annexa_model::Provenance::HandEdited
+                }
+                .as_str()
+                .into(),
+                status: if s.manifest.complete {
+                    "complete"
+                } else {
+                    "incomplete"
+                }
+                .into(),
+            }
+        }));
         let observations = scan
             .observations
             .iter()
@@ -109,6 +143,20 @@ impl RunDraft {
                             path: format!("{}/{}", repo_name(f.repo), f.path),
                             route: f.route.to_string(),
                             span: f.span.map(|s| (s.start, s.end)),
+                        }),
+                        // Platform evidence: the resource, with the answer's status and ETag.
+                        annexa_model::Location::Api {
+                            resource,
+                            status,
+                            etag,
+                            ..
+                        } => Some(LocationRecord {
+                            path: format!("api:{resource}"),
+                            route: match etag {
+                                Some(e) => format!("HTTP {status} ETag {e}"),
+                                None => format!("HTTP {status}"),
+                            },
+                            span: None,
                         }),
                         _ => None,
                     })

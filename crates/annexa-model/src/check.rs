@@ -70,6 +70,49 @@ check_ids! {
     WorkflowLevelIdToken => "workflow-level-id-token",
     DependencyUpdateRisks => "dependency-update-risks",
     SecretOnUntrustedTrigger => "secret-on-untrusted-trigger",
+    InsufficientRequiredApprovals => "insufficient-required-approvals",
+    StaleApprovalsKept => "stale-approvals-kept",
+    CodeOwnerReviewNotRequired => "code-owner-review-not-required",
+    ForcePushAllowed => "force-push-allowed",
+    ExcessiveAdmins => "excessive-admins",
+    ProductionEnvironmentWithoutReviewers => "production-environment-without-reviewers",
+    Org2faNotRequired => "org-2fa-not-required",
+    AuditLogRetentionInsufficient => "audit-log-retention-insufficient",
+    UnapprovedChanges => "unapproved-changes",
+    LastPushApprovalNotRequired => "last-push-approval-not-required",
+    BranchDeletionAllowed => "branch-deletion-allowed",
+    AdminsBypassProtection => "admins-bypass-protection",
+    ProtectionBypassActors => "protection-bypass-actors",
+    RequiredChecksMissSecurityScans => "required-checks-miss-security-scans",
+    UnapprovedProductionDeployments => "unapproved-production-deployments",
+    MembersWithout2fa => "members-without-2fa",
+    OutsideCollaboratorWriteAccess => "outside-collaborator-write-access",
+    DefaultTokenWrite => "default-token-write",
+    ForkPrApprovalWeak => "fork-pr-approval-weak",
+    ActionsAllowedUnrestricted => "actions-allowed-unrestricted",
+    SelfHostedRunnerPublicRepo => "self-hosted-runner-public-repo",
+    RunnerGroupOpenToAll => "runner-group-open-to-all",
+    EnvironmentSelfReviewAllowed => "environment-self-review-allowed",
+    DeploymentBranchesUnrestricted => "deployment-branches-unrestricted",
+    RepositoryWideSecrets => "repository-wide-secrets",
+    SecretScanningDisabled => "secret-scanning-disabled",
+    PushProtectionDisabled => "push-protection-disabled",
+    DependabotAlertsDisabled => "dependabot-alerts-disabled",
+    OverdueVulnerabilityAlerts => "overdue-vulnerability-alerts",
+    WebhookTlsVerificationDisabled => "webhook-tls-verification-disabled",
+    DeployKeyWriteAccess => "deploy-key-write-access",
+    CodeownersErrors => "codeowners-errors",
+    OrgSecretVisibleToAllRepos => "org-secret-visible-to-all-repos",
+    DirectPushAllowed => "direct-push-allowed",
+    AuthorCanApprove => "author-can-approve",
+    CommittersCanApprove => "committers-can-approve",
+    UnprotectedSecretVariable => "unprotected-secret-variable",
+    UnmaskedSecretVariable => "unmasked-secret-variable",
+    ProductionEnvironmentUnprotected => "production-environment-unprotected",
+    MergeWithoutPipeline => "merge-without-pipeline",
+    UserDefinedVariablesUnrestricted => "user-defined-variables-unrestricted",
+    JobTokenScopeOpen => "job-token-scope-open",
+    PublicJobLogs => "public-job-logs",
 }
 
 impl fmt::Display for CheckId {
@@ -178,8 +221,11 @@ impl Platform {
 pub enum CheckScope {
     /// Once per pipeline file, with the file's source at hand.
     Pipeline,
-    /// Once per repository, over all its pipelines, repository files and platform state.
+    /// Once per repository, over all its pipelines and repository files.
     Repository,
+    /// Once per organisation / group and repository / project of a platform snapshot, joined
+    /// to the repository's files when the scan read them.
+    Platform,
 }
 
 /// A check's metadata. Built by the `check!` macro in the checks crate from the check's own
@@ -193,8 +239,12 @@ pub struct CheckMeta {
     pub confidence: Confidence,
     pub scope: CheckScope,
     pub platforms: &'static [Platform],
-    /// The Annex A controls this check gives design evidence for.
+    /// The Annex A controls this check gives evidence for.
     pub controls: &'static [ControlId],
+    /// `Some(p)`: the check's observations are the items of population `p` over the audit
+    /// period (one per merged change, per deployment, ...) — *operating* evidence for its
+    /// controls, not design evidence.
+    pub population: Option<crate::controls::Population>,
     /// Markdown documentation with the headings "What it does", "Why is this bad?",
     /// "Example" and "Fix" (the check's doc comment).
     pub doc: &'static str,

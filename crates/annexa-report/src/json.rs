@@ -26,6 +26,8 @@ pub struct ScanReport {
     /// The time the report is "as of" (RFC 3339).
     pub as_of: String,
     pub repositories: Vec<RepositoryOut>,
+    /// Platform snapshots the scan read (`--snapshot`).
+    pub snapshots: Vec<SnapshotOut>,
     pub summary: Summary,
     /// `fail` observations.
     pub findings: Vec<ObservationOut>,
@@ -41,6 +43,38 @@ pub struct ScanReport {
     pub controls: Vec<ControlOut>,
     pub checks: Vec<CheckOut>,
     pub not_examined: NotExamined,
+}
+
+/// A platform snapshot: what it is, who collected it, how complete it is.
+#[derive(Serialize, JsonSchema)]
+pub struct SnapshotOut {
+    /// The folder as given on the command line.
+    pub path: String,
+    /// `github` or `gitlab`.
+    pub platform: String,
+    pub base_url: String,
+    pub host: String,
+    pub collected_at: String,
+    pub finished_at: Option<String>,
+    pub complete: bool,
+    pub incomplete: Vec<String>,
+    pub collector: Option<String>,
+    pub token_kind: Option<String>,
+    pub scopes: Vec<String>,
+    pub organisation: Option<String>,
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
+    pub resources: usize,
+    /// Resources answered with an error status (each a fact or a named `unknown`).
+    pub error_resources: usize,
+    /// Resources whose body was changed after collection.
+    pub hand_edited: Vec<String>,
+    /// Repositories / projects the platform checks examined.
+    pub examined: Vec<String>,
+    /// Those whose files the same scan read (index into `repositories`).
+    pub joined: BTreeMap<String, u32>,
+    /// The instant ages and deadlines were measured at.
+    pub as_of: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -363,9 +397,58 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
     if scan.files_only {
         v.push("repository-wide checks (security tooling, dependency updates, CODEOWNERS, SECURITY.md): only the files named on the command line were examined".to_owned());
     }
+    if scan.snapshots.is_empty() {
+        v.push("platform state (branch protection, reviews, members, environments, settings): no platform snapshot was given".to_owned());
+    }
+    for s in &scan.snapshots {
+        let m = &s.manifest;
+        if !m.complete {
+            v.push(format!(
+                "snapshot {}: incomplete ({}); what it lacks is `unknown`",
+                s.display,
+                if m.incomplete.is_empty() {
+                    "the collection did not finish".to_owned()
+                } else {
+                    format!(
+                        "{} resource(s) not fetched, e.g. {}",
+                        m.incomplete.len(),
+                        m.incomplete[0]
+                    )
+                }
+            ));
+        }
+        if !s.errors.is_empty() {
+            let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
+            for (_, st) in &s.errors {
+                *by_status.entry(*st).or_default() += 1;
+            }
+            let counts: Vec<String> = by_status
+                .iter()
+                .map(|(st, n)| format!("{n} × HTTP {st}"))
+                .collect();
+            v.push(format!(
+                "snapshot {}: {} resource(s) answered with an error ({}): facts where the platform means one (\"Branch not protected\"), otherwise `unknown` naming the permission",
+                s.display,
+                s.errors.len(),
+                counts.join(", ")
+            ));
+        }
+        if !s.edited.is_empty() {
+            v.push(format!(
+                "snapshot {}: {} resource(s) hand-edited after collection (never system evidence): {}",
+                s.display,
+                s.edited.len(),
+                s.edited.join(", ")
+            ));
+        }
+        for (k, why) in &s.unreadable {
+            v.push(format!("snapshot {}: {k} unreadable: {why}", s.display));
+        }
+    }
+    if !scan.snapshots.iter().any(|s| s.manifest.period.is_some()) {
+        v.push("period evidence (merged changes, deployments, access, alerts over time): no snapshot was collected with a period".to_owned());
+    }
     v.extend([
-        "platform state (branch protection, reviews, members, environments, settings): no platform snapshot was given".to_owned(),
-        "period evidence (merged changes, deployments, access, alerts over time): no populations were collected".to_owned(),
         if soa_read {
             "ISMS records other than the Statement of Applicability (policies, attestations): not read".to_owned()
         } else {
@@ -458,6 +541,39 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                     "repo-commit"
                 }
                 .to_owned(),
+            })
+            .collect(),
+        snapshots: scan
+            .snapshots
+            .iter()
+            .map(|s| {
+                let m = &s.manifest;
+                SnapshotOut {
+                    path: s.display.clone(),
+                    platform: match m.platform {
+                        annexa_platform::PlatformKind::Github => "github",
+                        annexa_platform::PlatformKind::Gitlab => "gitlab",
+                    }
+                    .to_owned(),
+                    base_url: m.base_url.clone(),
+                    host: m.host.clone(),
+                    collected_at: m.collected_at.clone(),
+                    finished_at: m.finished_at.clone(),
+                    complete: m.complete,
+                    incomplete: m.incomplete.clone(),
+                    collector: m.collector.login.clone(),
+                    token_kind: m.collector.token_kind.clone(),
+                    scopes: m.collector.scopes.clone(),
+                    organisation: m.scope.org.clone().or(m.scope.group.clone()),
+                    period_from: m.period.as_ref().map(|p| p.from.clone()),
+                    period_to: m.period.as_ref().map(|p| p.to.clone()),
+                    resources: m.resources.len(),
+                    error_resources: s.errors.len(),
+                    hand_edited: s.edited.clone(),
+                    examined: s.examined.clone(),
+                    joined: s.joined.iter().cloned().collect(),
+                    as_of: s.as_of.clone(),
+                }
             })
             .collect(),
         summary: Summary {

@@ -69,13 +69,22 @@ fn finding<'a>(input: &'a ReportInput<'a>, o: &'a Observation) -> Vec<Group<'a>>
                 .join(", ")
         })
         .unwrap_or_default();
-    let note = format!(
+    let mut note = format!(
         "severity {} · confidence {} · controls {} · provenance {}",
         o.severity.as_str(),
         meta.map_or("high", |m| m.confidence.as_str()),
         controls,
         o.provenance.as_str()
     );
+    // Platform evidence: the API answers the conclusion rests on.
+    for loc in &o.locations {
+        if let annexa_model::Location::Api {
+            resource, status, ..
+        } = loc
+        {
+            let _ = write!(note, "\nevidence: GET {resource} → {status}");
+        }
+    }
     vec![
         Group::with_title(title).elements(group_elements),
         Group::with_title(Level::NOTE.secondary_title(note)),
@@ -236,9 +245,19 @@ fn summary(input: &ReportInput<'_>, out: &mut String) {
             d(c.dimensions.attestation),
         );
     }
+    let period = input
+        .scan
+        .snapshots
+        .iter()
+        .any(|s| s.manifest.period.is_some());
     let _ = writeln!(
         out,
-        "  (files show design only: no control is `implemented` without period evidence; see `annexa controls ID`)"
+        "{}",
+        if period {
+            "  (operation comes from the snapshot's populations over its period; see `annexa controls ID` and `annexa population`)"
+        } else {
+            "  (files and settings show design only: no control is `implemented` without period evidence; see `annexa controls ID`)"
+        }
     );
 
     let _ = writeln!(out, "\nnot examined");

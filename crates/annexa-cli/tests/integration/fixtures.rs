@@ -100,13 +100,17 @@ fn every_check_against_its_fixtures() {
         let id = meta.id.as_str();
         let dir = base.join(id);
         assert!(dir.is_dir(), "{id}: no fixture folder {}", dir.display());
+        // Snapshot cases belong to `every_platform_check_against_its_fixtures`.
         let mut cases: Vec<_> = std::fs::read_dir(&dir)
             .expect("fixture dir")
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
+            .filter(|p| p.is_dir() && !p.join(SNAPSHOT_SPEC).is_file())
             .collect();
         cases.sort();
+        if cases.is_empty() && meta.scope == annexa_model::check::CheckScope::Platform {
+            continue;
+        }
         let mut fired = false;
         let mut clean = false;
         let mut snapshot = String::new();
@@ -227,12 +231,116 @@ fn every_check_against_its_fixtures() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// A platform case's snapshot description (see `annexa_platform::fixture`).
+const SNAPSHOT_SPEC: &str = "snapshot.fixture.json";
+
+/// Platform checks: each case folder holds `snapshot.fixture.json` (built into a real snapshot
+/// directory: manifest, digests, encoded paths) and `EXPECT`, the *exact* observations of the
+/// check under test, one `OUTCOME SUBJECT [PROVENANCE]` per line (provenance when it is not
+/// `system-collected`). Each check needs a case that fails and a `clean-*` case that passes
+/// and fails nothing.
+#[test]
+fn every_platform_check_against_its_fixtures() {
+    let base = root().join("crates/annexa-checks/fixtures");
+    let shared = base.join("_platform");
+    let mut problems = Vec::new();
+    let mut cases_run = 0;
+    for check in annexa_checks::registry() {
+        let meta = check.meta();
+        if meta.scope != annexa_model::check::CheckScope::Platform {
+            continue;
+        }
+        let id = meta.id.as_str();
+        let mut cases: Vec<_> = std::fs::read_dir(base.join(id))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join(SNAPSHOT_SPEC).is_file())
+            .collect();
+        cases.sort();
+        let (mut fired, mut clean) = (false, false);
+        for case in &cases {
+            cases_run += 1;
+            let name = case
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let snap_dir = tmp.path().join("snapshot");
+            if let Err(e) =
+                annexa_platform::fixture::build(&case.join(SNAPSHOT_SPEC), &[&shared], &snap_dir)
+            {
+                problems.push(format!("{id}/{name}: {e}"));
+                continue;
+            }
+            let snapshot =
+                annexa_platform::Snapshot::open(&snap_dir).expect("fixture snapshot opens");
+            let options = annexa_engine::ScanOptions {
+                snapshots: vec![annexa_engine::SnapshotInput {
+                    display: name.clone(),
+                    snapshot,
+                }],
+                ..Default::default()
+            };
+            let result = annexa_engine::scan(&[], &options).expect("scan");
+            let mut actual: Vec<String> = result
+                .observations
+                .iter()
+                .filter(|o| o.check == meta.id)
+                .map(|o| {
+                    let prov = match o.provenance {
+                        annexa_model::Provenance::SystemCollected => String::new(),
+                        p => format!(" {}", p.as_str()),
+                    };
+                    format!("{} {}{prov}", o.outcome.as_str(), o.subject)
+                })
+                .collect();
+            actual.sort();
+            let mut expected: Vec<String> = std::fs::read_to_string(case.join("EXPECT"))
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect();
+            expected.sort();
+            if actual != expected {
+                problems.push(format!(
+                    "{id}/{name}: observations differ\n  expected {expected:#?}\n  actual   {actual:#?}"
+                ));
+            }
+            let fails = actual.iter().any(|l| l.starts_with("fail "));
+            let passes = actual.iter().any(|l| l.starts_with("pass "));
+            if name.starts_with("clean") {
+                clean = true;
+                if fails || !passes {
+                    problems.push(format!(
+                        "{id}/{name}: a clean case must pass and fail nothing"
+                    ));
+                }
+            } else if fails {
+                fired = true;
+            }
+        }
+        if !fired {
+            problems.push(format!("{id}: needs a snapshot case that fails"));
+        }
+        if !clean {
+            problems.push(format!("{id}: needs a clean-* snapshot case"));
+        }
+    }
+    assert!(cases_run > 0, "no platform fixture cases found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_check_id_has_a_fixture_folder_and_nothing_else_does() {
     let base = root().join("crates/annexa-checks/fixtures");
     let mut folders: BTreeMap<String, bool> = BTreeMap::new();
     for e in std::fs::read_dir(&base).expect("fixtures").flatten() {
-        if e.path().is_dir() && e.file_name() != "snapshots" {
+        if e.path().is_dir() && e.file_name() != "snapshots" && e.file_name() != "_platform" {
             folders.insert(e.file_name().to_string_lossy().into_owned(), false);
         }
     }

@@ -2,6 +2,7 @@
 
 mod action;
 mod cli;
+mod collect;
 mod corpus;
 mod docs;
 mod dogfood;
@@ -14,6 +15,7 @@ mod init;
 mod ledger;
 mod ledger_pack;
 mod ledger_pg;
+mod platform;
 mod policy;
 mod soa;
 mod systems;

@@ -1,0 +1,320 @@
+//! Platform snapshots through the command line: joins to repository files, determinism,
+//! hand-edit detection, hostile manifests and populations.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{annexa, root};
+
+/// Build a snapshot from a description whose base is one of the fixtures' shared bases.
+fn build(spec: &serde_json::Value, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let spec_path = dir.join("spec.json");
+    std::fs::write(&spec_path, serde_json::to_vec_pretty(spec).expect("json")).expect("spec");
+    let out = dir.join("snapshot");
+    annexa()
+        .args(["snapshot", "build"])
+        .arg(&spec_path)
+        .arg("--base-dir")
+        .arg(root().join("crates/annexa-checks/fixtures/_platform"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+/// A clean checkout of `acme/app` on github.com with a build job and a CodeQL job.
+fn repo(dir: &Path) -> PathBuf {
+    let r = dir.join("app");
+    std::fs::create_dir_all(r.join(".github/workflows")).expect("mkdir");
+    std::fs::write(
+        r.join(".github/workflows/ci.yml"),
+        "name: ci\non: [pull_request]\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n  codeql:\n    runs-on: ubuntu-latest\n    permissions:\n      security-events: write\n    steps:\n      - uses: github/codeql-action/init@1b549b9259bda1cb5ddde3b41741a82a2d15a841 # v3\n      - uses: github/codeql-action/analyze@1b549b9259bda1cb5ddde3b41741a82a2d15a841 # v3\n",
+    )
+    .expect("workflow");
+    git(&r, &["init", "-q", "-b", "main"]);
+    git(
+        &r,
+        &["remote", "add", "origin", "https://github.com/acme/app.git"],
+    );
+    git(&r, &["add", "."]);
+    git(&r, &["commit", "-q", "-m", "init"]);
+    r
+}
+
+fn required(contexts: &[&str]) -> serde_json::Value {
+    let base: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("crates/annexa-checks/fixtures/_platform/github-org.json"))
+            .expect("base"),
+    )
+    .expect("base json");
+    let mut rules = base["resources"]["/repos/acme/app/rules/branches/main"]["body"].clone();
+    for r in rules.as_array_mut().expect("rules") {
+        if r["type"] == "required_status_checks" {
+            r["parameters"]["required_status_checks"] = contexts
+                .iter()
+                .map(|c| serde_json::json!({ "context": c }))
+                .collect();
+        }
+    }
+    serde_json::json!({
+        "base": "github-org",
+        "resources": { "/repos/acme/app/rules/branches/main": { "body": rules } }
+    })
+}
+
+fn report(repo: &Path, snapshot: &Path) -> serde_json::Value {
+    let out = annexa()
+        .arg("scan")
+        .arg(repo)
+        .arg("--snapshot")
+        .arg(snapshot)
+        .args(["--format", "json", "--as-of", "2026-11-26T00:00:00Z"])
+        .output()
+        .expect("runs");
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+fn observations<'a>(r: &'a serde_json::Value, check: &str) -> Vec<&'a serde_json::Value> {
+    ["findings", "passes", "unknowns"]
+        .iter()
+        .flat_map(|k| r[*k].as_array().into_iter().flatten())
+        .filter(|o| o["check"] == check)
+        .collect()
+}
+
+#[test]
+fn required_checks_are_joined_to_the_workflow_jobs_that_produce_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let r = repo(tmp.path());
+
+    // Only `build` is required: the CodeQL job runs but cannot block a merge.
+    let snap = build(&required(&["build"]), &tmp.path().join("a"));
+    let rep = report(&r, &snap);
+    assert_eq!(
+        rep["snapshots"][0]["joined"]["acme/app"], 0,
+        "{}",
+        rep["snapshots"]
+    );
+    let obs = observations(&rep, "required-checks-miss-security-scans");
+    assert_eq!(obs.len(), 1, "{obs:?}");
+    assert_eq!(obs[0]["outcome"], "fail");
+    let msg = obs[0]["message"].as_str().expect("message");
+    assert!(
+        msg.contains("`codeql`") && msg.contains(".github/workflows/ci.yml"),
+        "{msg}"
+    );
+
+    // Requiring the job by its name makes the scan gate the merge.
+    let snap = build(&required(&["build", "codeql"]), &tmp.path().join("b"));
+    let rep = report(&r, &snap);
+    let obs = observations(&rep, "required-checks-miss-security-scans");
+    assert_eq!(obs[0]["outcome"], "pass", "{obs:?}");
+
+    // The snapshot covers the repository: the files-only stand-in stays silent.
+    let udb = observations(&rep, "unprotected-default-branch");
+    assert!(udb.iter().all(|o| o["outcome"] == "pass"), "{udb:?}");
+}
+
+#[test]
+fn snapshot_reports_are_byte_identical_across_runs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let snap = build(&serde_json::json!({ "base": "github-period" }), tmp.path());
+    let run = || {
+        annexa()
+            .args(["scan", "--snapshot"])
+            .arg(&snap)
+            .args(["--format", "json", "--as-of", "2026-11-26T00:00:00Z"])
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    let (a, b) = (run(), run());
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_hand_edited_snapshot_is_caught_and_never_system_evidence() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let snap = build(&serde_json::json!({ "base": "github-org" }), tmp.path());
+    annexa()
+        .args(["snapshot", "verify"])
+        .arg(&snap)
+        .assert()
+        .success();
+    // Someone "fixes" the organisation's 2FA setting in the stored answer.
+    let org = snap.join("github/orgs/acme.json");
+    let text = std::fs::read_to_string(&org).expect("org body");
+    std::fs::write(&org, text.replace("true", "true ")).expect("edit");
+    let out = annexa()
+        .args(["snapshot", "verify"])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hand-edited: /orgs/acme"));
+    let out = annexa()
+        .args(["scan", "--snapshot"])
+        .arg(&snap)
+        .args(["--format", "json", "--as-of", "2026-11-26T00:00:00Z"])
+        .output()
+        .expect("runs");
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rep["snapshots"][0]["hand_edited"][0], "/orgs/acme");
+    let tfa = observations(&rep, "org-2fa-not-required");
+    assert_eq!(tfa[0]["provenance"], "hand-edited", "{tfa:?}");
+}
+
+#[test]
+fn a_hostile_manifest_is_refused_with_the_file_named() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let snap = tmp.path().join("evil");
+    std::fs::create_dir_all(&snap).expect("mkdir");
+    std::fs::write(
+        snap.join("snapshot.json"),
+        r#"{"format":"annexa-snapshot/1","platform":"github","base_url":"https://api.github.com","host":"github.com","collected_at":"2026-01-01T00:00:00Z","complete":true,"collector":{"tool":"x"},"scope":{},"resources":{"/../../../etc/passwd":{"status":200,"fetched_at":"x","sha256":""}}}"#,
+    )
+    .expect("manifest");
+    let out = annexa()
+        .args(["scan", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("snapshot.json") && err.contains(".."), "{err}");
+}
+
+#[test]
+fn the_changes_population_lists_every_exception_with_its_link() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spec_dir = root().join("crates/annexa-checks/fixtures/unapproved-changes/github-fires");
+    let spec: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(spec_dir.join("snapshot.fixture.json")).expect("spec"),
+    )
+    .expect("json");
+    let snap = build(&spec, tmp.path());
+    let out = annexa()
+        .args(["population", "changes", "--snapshot"])
+        .arg(&snap)
+        .args(["--format", "csv"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).expect("utf-8");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert!(rows[0].starts_with("repository,change,author"));
+    assert!(csv.contains("https://github.com/acme/app/pull/2"));
+    assert!(csv.contains("pushed to the default branch without a pull request"));
+    let out = annexa()
+        .args(["population", "changes", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("3 item(s): 0 meet the requirement (0.0%), 3 exception(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 through merged pull requests, 1 pushed directly"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_of_two_recorded_snapshots_shows_what_weakened() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = tmp.path().join("key.hex");
+    annexa()
+        .args(["evidence", "keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    let store = tmp.path().join("evidence.db");
+    let before = build(
+        &serde_json::json!({ "base": "github-org" }),
+        &tmp.path().join("a"),
+    );
+    // Later: an organisation ruleset gains an admin bypass and a third owner appears.
+    let base: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("crates/annexa-checks/fixtures/_platform/github-org.json"))
+            .expect("base"),
+    )
+    .expect("json");
+    let mut ruleset = base["resources"]["/orgs/acme/rulesets/7"]["body"].clone();
+    ruleset["bypass_actors"] = serde_json::json!([{ "actor_id": 1, "actor_type": "OrganizationAdmin", "bypass_mode": "always" }]);
+    let owners = serde_json::json!([{ "login": "alice" }, { "login": "bob" }, { "login": "eve" }]);
+    let after = build(
+        &serde_json::json!({
+            "base": "github-org",
+            "resources": {
+                "/orgs/acme/rulesets/7": { "body": ruleset.clone() },
+                "/repos/acme/app/rulesets/7": { "body": ruleset },
+                "/orgs/acme/members?role=admin": { "body": owners }
+            }
+        }),
+        &tmp.path().join("b"),
+    );
+    for snap in [&before, &after] {
+        annexa()
+            .args(["scan", "--record", "--store"])
+            .arg(&store)
+            .arg("--signing-key-file")
+            .arg(&key)
+            .arg("--snapshot")
+            .arg(snap)
+            .args(["--as-of", "2026-11-26T00:00:00Z"])
+            .assert()
+            .success();
+    }
+    annexa()
+        .args(["evidence", "verify", "--store"])
+        .arg(&store)
+        .assert()
+        .success();
+    let out = annexa()
+        .args(["diff", "1", "2", "--store"])
+        .arg(&store)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[admins-bypass-protection]")
+            && text.contains("organisation admins (always)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[excessive-admins] api:github.com/orgs/acme#/owners"),
+        "{text}"
+    );
+    assert!(text.contains("alice, bob, eve"), "{text}");
+    assert!(
+        text.contains("snapshot:github.com/acme/snapshot.json: changed"),
+        "{text}"
+    );
+}

@@ -1,0 +1,568 @@
+//! Populations over the audit period (DESIGN.md §3): the sets an auditor samples, each with its
+//! query, period, counts, reconciliation against an independent total, extraction time,
+//! collector identity, and every exception with its link. Built from a GitHub snapshot's
+//! history; nothing here judges beyond the definitions written on each field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::github::{Github, Repo, Review};
+use crate::known::Known;
+use crate::snapshot::Manifest;
+
+/// A population and how it was obtained.
+#[derive(Clone, Debug, Serialize)]
+pub struct Population<T> {
+    pub name: &'static str,
+    /// The API queries the items come from.
+    pub query: Vec<String>,
+    pub filters: String,
+    pub period: Option<(String, String)>,
+    pub extracted_at: String,
+    pub collector: Option<String>,
+    pub items: Vec<T>,
+    /// Items meeting the population's requirement / all items.
+    pub meeting: usize,
+    pub exceptions: usize,
+    /// Reconciliation against an independent total: what it was compared with and the result.
+    pub reconciliation: Vec<String>,
+    /// What could not be read (repository: reason).
+    pub unreadable: Vec<String>,
+}
+
+/// One merged change.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    pub repo: String,
+    /// `#123` for a pull request, the short sha for a direct push.
+    pub id: String,
+    pub link: Option<String>,
+    pub author: Option<String>,
+    pub merged_by: Option<String>,
+    pub merged_at: Option<String>,
+    /// Approvals that count: latest review per reviewer is APPROVED, by someone else than the
+    /// author. `login @ time (commit)`.
+    pub approvals: Vec<String>,
+    /// The commit the last independent approval applies to vs the head merged.
+    pub approved_commit: Option<String>,
+    pub merged_head: Option<String>,
+    /// The change's requirement: independently approved, and the approval was of the head
+    /// that merged (not stale).
+    pub independent: bool,
+    pub stale_approval: bool,
+    /// Author merged their own change (allowed, but listed).
+    pub self_merged: bool,
+    /// Why it is an exception (empty when it meets the requirement).
+    pub exception: Option<String>,
+}
+
+/// What a pull request's reviews show.
+fn independent_approvals<'a>(reviews: &'a [Review], author: Option<&str>) -> Vec<&'a Review> {
+    // The latest non-comment review of each reviewer decides.
+    let mut latest: BTreeMap<&str, &Review> = BTreeMap::new();
+    for r in reviews {
+        let Some(login) = r.user.as_ref().map(|u| u.login.as_str()) else {
+            continue;
+        };
+        if r.state == "COMMENTED" || r.state == "PENDING" {
+            continue;
+        }
+        latest.insert(login, r);
+    }
+    latest
+        .into_iter()
+        .filter(|(login, r)| r.state == "APPROVED" && Some(*login) != author)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+fn in_period(at: Option<&str>, period: Option<&(String, String)>) -> bool {
+    let (Some(at), Some((from, to))) = (at, period) else {
+        return true;
+    };
+    let day = at.get(..10).unwrap_or(at);
+    day >= from.get(..10).unwrap_or(from) && day <= to.get(..10).unwrap_or(to)
+}
+
+fn period_of(m: &Manifest) -> Option<(String, String)> {
+    m.period.as_ref().map(|p| (p.from.clone(), p.to.clone()))
+}
+
+/// The changes of one repository in the period.
+pub fn repo_changes(
+    repo: &Repo,
+    period: Option<&(String, String)>,
+) -> (Vec<Change>, Vec<String>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut reconciliation = Vec::new();
+    let mut unreadable = Vec::new();
+    let Some(h) = &repo.history else {
+        return (items, reconciliation, unreadable);
+    };
+    let pulls = match &h.pulls {
+        Known::Yes(l, _) => &l.0,
+        Known::Unknown { reason, .. } => {
+            unreadable.push(format!("{}: pull requests: {reason}", repo.full_name));
+            return (items, reconciliation, unreadable);
+        }
+    };
+    let mut merge_shas = BTreeSet::new();
+    for p in pulls
+        .iter()
+        .filter(|p| p.merged_at.is_some() && in_period(p.merged_at.as_deref(), period))
+    {
+        let detail = h.pull_details.get(&p.number).and_then(|d| d.value());
+        let author = p.user.as_ref().map(|u| u.login.clone());
+        let merged_by = detail
+            .and_then(|d| d.merged_by.as_ref())
+            .map(|u| u.login.clone());
+        let head = detail
+            .and_then(|d| d.head.as_ref())
+            .or(p.head.as_ref())
+            .and_then(|h| h.sha.clone());
+        if let Some(sha) = detail
+            .and_then(|d| d.merge_commit_sha.clone())
+            .or(p.merge_commit_sha.clone())
+        {
+            merge_shas.insert(sha);
+        }
+        let mut change = Change {
+            repo: repo.full_name.clone(),
+            id: format!("#{}", p.number),
+            link: p.html_url.clone(),
+            author: author.clone(),
+            merged_by: merged_by.clone(),
+            merged_at: p.merged_at.clone(),
+            approvals: Vec::new(),
+            approved_commit: None,
+            merged_head: head.clone(),
+            independent: false,
+            stale_approval: false,
+            self_merged: merged_by.is_some() && merged_by == author,
+            exception: None,
+        };
+        match h.reviews.get(&p.number) {
+            Some(Known::Yes(reviews, _)) => {
+                let ok = independent_approvals(&reviews.0, author.as_deref());
+                change.approvals = ok
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} @ {} ({})",
+                            r.user.as_ref().map_or("?", |u| u.login.as_str()),
+                            r.submitted_at.as_deref().unwrap_or("?"),
+                            r.commit_id
+                                .as_deref()
+                                .map_or("?", |c| c.get(..7).unwrap_or(c))
+                        )
+                    })
+                    .collect();
+                change.approved_commit = ok.last().and_then(|r| r.commit_id.clone());
+                change.independent = !ok.is_empty();
+                change.stale_approval =
+                    change.independent && head.is_some() && !ok.iter().any(|r| r.commit_id == head);
+                change.exception = if !change.independent {
+                    Some(
+                        "merged without an approving review by someone other than the author"
+                            .to_owned(),
+                    )
+                } else if change.stale_approval {
+                    Some("approved, but not at the head that was merged (commits after the approval)".to_owned())
+                } else {
+                    None
+                };
+            }
+            Some(Known::Unknown { reason, .. }) => {
+                change.exception = Some(format!("reviews not readable: {reason}"));
+                unreadable.push(format!(
+                    "{} {}: reviews: {reason}",
+                    repo.full_name, change.id
+                ));
+            }
+            None => {
+                change.exception = Some("reviews not collected".to_owned());
+                unreadable.push(format!(
+                    "{} {}: reviews not collected",
+                    repo.full_name, change.id
+                ));
+            }
+        }
+        items.push(change);
+    }
+    // Reconcile with the default branch's commits: every commit in the period either came
+    // through a pull request or was pushed directly (an exception of its own).
+    match &h.commits {
+        Known::Yes(commits, _) => {
+            let mut direct = 0;
+            let mut via_pr = 0;
+            for c in &commits.0 {
+                let through_pr = merge_shas.contains(&c.sha)
+                    || match h.commit_pulls.get(&c.sha) {
+                        Some(Known::Yes(prs, _)) => prs.0.iter().any(|p| p.merged_at.is_some()),
+                        // Not looked up: counted as coming through a pull request only when it
+                        // is a merge commit we know.
+                        _ => false,
+                    };
+                let looked_up = merge_shas.contains(&c.sha) || h.commit_pulls.contains_key(&c.sha);
+                if through_pr {
+                    via_pr += 1;
+                } else if looked_up {
+                    direct += 1;
+                    let who = c.author.as_ref().map(|u| u.login.clone());
+                    items.push(Change {
+                        repo: repo.full_name.clone(),
+                        id: c.sha.get(..7).unwrap_or(&c.sha).to_owned(),
+                        link: c.html_url.clone(),
+                        author: who.clone(),
+                        merged_by: c.committer.as_ref().map(|u| u.login.clone()),
+                        merged_at: c
+                            .commit
+                            .as_ref()
+                            .and_then(|d| d.committer.as_ref())
+                            .and_then(|p| p.date.clone()),
+                        approvals: Vec::new(),
+                        approved_commit: None,
+                        merged_head: Some(c.sha.clone()),
+                        independent: false,
+                        stale_approval: false,
+                        self_merged: true,
+                        exception: Some(
+                            "pushed to the default branch without a pull request".to_owned(),
+                        ),
+                    });
+                } else {
+                    unreadable.push(format!(
+                        "{} {}: not looked up (commit → pull request)",
+                        repo.full_name,
+                        c.sha.get(..7).unwrap_or(&c.sha)
+                    ));
+                }
+            }
+            reconciliation.push(format!(
+                "{}: {} commit(s) on the default branch in the period: {via_pr} through merged pull requests, {direct} pushed directly",
+                repo.full_name,
+                commits.0.len()
+            ));
+        }
+        Known::Unknown { reason, .. } => {
+            reconciliation.push(format!(
+                "{}: default-branch commits not readable ({reason}): not reconciled",
+                repo.full_name
+            ));
+        }
+    }
+    (items, reconciliation, unreadable)
+}
+
+/// Every merged change in the period, across the snapshot's repositories.
+pub fn changes(gh: &Github, manifest: &Manifest) -> Population<Change> {
+    let period = period_of(manifest);
+    let mut items = Vec::new();
+    let mut reconciliation = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in &gh.repos {
+        let (i, rec, un) = repo_changes(r, period.as_ref());
+        items.extend(i);
+        reconciliation.extend(rec);
+        unreadable.extend(un);
+    }
+    let exceptions = items.iter().filter(|c| c.exception.is_some()).count();
+    Population {
+        name: "changes",
+        query: vec![
+            "GET /repos/{o}/{r}/pulls?state=closed&base={default}&sort=updated&direction=desc".into(),
+            "GET /repos/{o}/{r}/pulls/{n}, GET /repos/{o}/{r}/pulls/{n}/reviews".into(),
+            "GET /repos/{o}/{r}/commits?sha={default}&since&until, GET .../commits/{sha}/pulls".into(),
+        ],
+        filters: "pull requests into the default branch merged in the period, and default-branch commits in the period that no merged pull request brought".into(),
+        period,
+        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
+        collector: manifest.collector.login.clone(),
+        meeting: items.len() - exceptions,
+        exceptions,
+        items,
+        reconciliation,
+        unreadable,
+    }
+}
+
+/// One deployment to a production environment.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeploymentItem {
+    pub repo: String,
+    pub id: u64,
+    pub environment: String,
+    pub sha: Option<String>,
+    pub created_at: Option<String>,
+    pub creator: Option<String>,
+    /// Approvers recorded on the workflow run behind it (`login: state`).
+    pub approvals: Vec<String>,
+    pub run: Option<u64>,
+    pub final_state: Option<String>,
+    pub exception: Option<String>,
+}
+
+/// One repository's deployments to production in the period: items, reconciliation, unreadable.
+pub fn repo_deployments(
+    r: &Repo,
+    period: Option<&(String, String)>,
+) -> (Vec<DeploymentItem>, Vec<String>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut reconciliation = Vec::new();
+    let Some(h) = &r.history else {
+        return (items, reconciliation, unreadable);
+    };
+    let prod_envs: BTreeSet<String> = r
+        .environments
+        .value()
+        .map(|l| {
+            l.0.iter()
+                .filter(|e| e.looks_production())
+                .map(|e| e.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let list = match &h.deployments {
+        Known::Yes(l, _) => &l.0,
+        Known::Unknown { reason, .. } => {
+            unreadable.push(format!("{}: deployments: {reason}", r.full_name));
+            return (items, reconciliation, unreadable);
+        }
+    };
+    let mut n = 0;
+    for d in list
+        .iter()
+        .filter(|d| in_period(d.created_at.as_deref(), period))
+    {
+        let env = d.environment.clone().unwrap_or_default();
+        let production = d.production_environment == Some(true) || prod_envs.contains(&env);
+        if !production {
+            continue;
+        }
+        n += 1;
+        let statuses = h.deployment_statuses.get(&d.id).and_then(|s| s.value());
+        let run = statuses.and_then(|s| s.0.iter().find_map(|s| s.run_id()));
+        let final_state = statuses
+            .and_then(|s| s.0.first())
+            .and_then(|s| s.state.clone());
+        let mut approvals = Vec::new();
+        let exception;
+        match run.map(|id| h.run_approvals.get(&id)) {
+            Some(Some(Known::Yes(a, _))) => {
+                approvals = a
+                    .0
+                    .iter()
+                    .filter(|a| a.environments.is_empty() || a.environments.iter().any(|e| e.name == env))
+                    .map(|a| format!("{}: {}", a.user.as_ref().map_or("?", |u| u.login.as_str()), a.state.as_deref().unwrap_or("?")))
+                    .collect();
+                exception = (!approvals.iter().any(|a| a.ends_with(": approved")))
+                    .then(|| "no approval recorded on the run that deployed".to_owned());
+            }
+            Some(Some(Known::Unknown { reason, .. })) => {
+                exception = Some(format!("run approvals not readable: {reason}"));
+            }
+            Some(None) => exception = Some("run approvals not collected".to_owned()),
+            None => {
+                exception = Some("no workflow run found for the deployment (not made by Actions, or statuses not collected)".to_owned())
+            }
+        }
+        items.push(DeploymentItem {
+            repo: r.full_name.clone(),
+            id: d.id,
+            environment: env,
+            sha: d.sha.clone(),
+            created_at: d.created_at.clone(),
+            creator: d.creator.as_ref().map(|u| u.login.clone()),
+            approvals,
+            run,
+            final_state,
+            exception,
+        });
+    }
+    reconciliation.push(format!(
+        "{}: {} deployment(s) listed, {n} to production in the period",
+        r.full_name,
+        list.len()
+    ));
+    (items, reconciliation, unreadable)
+}
+
+/// Deployments to production environments in the period with their approvals.
+pub fn deployments(gh: &Github, manifest: &Manifest) -> Population<DeploymentItem> {
+    let period = period_of(manifest);
+    let mut items = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut reconciliation = Vec::new();
+    for r in &gh.repos {
+        let (i, rec, un) = repo_deployments(r, period.as_ref());
+        items.extend(i);
+        reconciliation.extend(rec);
+        unreadable.extend(un);
+    }
+    let exceptions = items.iter().filter(|d| d.exception.is_some()).count();
+    Population {
+        name: "deployments",
+        query: vec![
+            "GET /repos/{o}/{r}/deployments, GET .../deployments/{id}/statuses".into(),
+            "GET /repos/{o}/{r}/actions/runs/{run}/approvals".into(),
+        ],
+        filters: "deployments created in the period to environments marked production or named production/prod/prd/live".into(),
+        period,
+        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
+        collector: manifest.collector.login.clone(),
+        meeting: items.len() - exceptions,
+        exceptions,
+        items,
+        reconciliation,
+        unreadable,
+    }
+}
+
+/// Who holds write or more on a repository, and how.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessItem {
+    pub repo: String,
+    pub login: String,
+    /// `admin`, `maintain`, `write`.
+    pub permission: String,
+    /// `direct`, `team <slug>`, `outside collaborator`, `organisation owner`.
+    pub through: Vec<String>,
+    /// Latest audit-log event by this account in the period, where the audit log was read.
+    pub last_activity: Option<String>,
+    pub exception: Option<String>,
+}
+
+/// Write-or-more access per repository: the extract an access review starts from.
+pub fn access(
+    gh: &Github,
+    manifest: &Manifest,
+    inactive_days: i64,
+    as_of: jiff::Timestamp,
+) -> Population<AccessItem> {
+    let mut unreadable = Vec::new();
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    let mut log_read = false;
+    if let Some(Known::Yes(events, _)) = gh.org.as_ref().and_then(|o| o.audit_log.as_ref()) {
+        log_read = true;
+        for e in &events.0 {
+            let (Some(actor), Some(ms)) = (
+                e.get("actor").and_then(|a| a.as_str()),
+                e.get("@timestamp").and_then(|t| t.as_i64()),
+            ) else {
+                continue;
+            };
+            let slot = last.entry(actor.to_owned()).or_insert(ms);
+            *slot = (*slot).max(ms);
+        }
+    }
+    let owners: BTreeSet<String> = gh
+        .org
+        .as_ref()
+        .and_then(|o| o.admins.value())
+        .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
+        .unwrap_or_default();
+    let outside: BTreeSet<String> = gh
+        .org
+        .as_ref()
+        .and_then(|o| o.outside_collaborators.value())
+        .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
+        .unwrap_or_default();
+    let mut items = Vec::new();
+    let mut reconciliation = Vec::new();
+    for r in &gh.repos {
+        let collabs = match &r.collaborators {
+            Known::Yes(l, _) => &l.0,
+            Known::Unknown { reason, .. } => {
+                unreadable.push(format!("{}: collaborators: {reason}", r.full_name));
+                continue;
+            }
+        };
+        // Teams with access to this repository and their members.
+        let mut via_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let (Some(org), Some(teams)) = (&gh.org, r.teams.value()) {
+            for t in &teams.0 {
+                if let Some(Known::Yes(members, _)) = org.team_members.get(&t.slug) {
+                    for m in &members.0 {
+                        via_team.entry(m.login.clone()).or_default().push(format!(
+                            "team {} ({})",
+                            t.slug,
+                            t.permission.as_deref().unwrap_or("?")
+                        ));
+                    }
+                }
+            }
+        }
+        let mut n = 0;
+        for u in collabs {
+            let level = u.permissions.as_ref().map(|p| p.level()).unwrap_or("read");
+            if !matches!(level, "admin" | "maintain" | "write") {
+                continue;
+            }
+            n += 1;
+            let mut through = via_team.get(&u.login).cloned().unwrap_or_default();
+            if owners.contains(&u.login) {
+                through.push("organisation owner".into());
+            }
+            if outside.contains(&u.login) {
+                through.push("outside collaborator".into());
+            }
+            if through.is_empty() {
+                through.push("direct".into());
+            }
+            let last_activity = last.get(&u.login).map(|ms| {
+                jiff::Timestamp::from_millisecond(*ms)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default()
+            });
+            let exception = if outside.contains(&u.login) {
+                Some("outside collaborator with write access".to_owned())
+            } else if log_read {
+                match last.get(&u.login) {
+                    None => Some("no activity in the audit log for the period".to_owned()),
+                    Some(ms) if (as_of.as_millisecond() - ms) / 86_400_000 > inactive_days => {
+                        Some(format!("no activity in the last {inactive_days} days"))
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            items.push(AccessItem {
+                repo: r.full_name.clone(),
+                login: u.login.clone(),
+                permission: level.to_owned(),
+                through,
+                last_activity,
+                exception,
+            });
+        }
+        reconciliation.push(format!(
+            "{}: {} collaborator(s) listed, {n} with write or more",
+            r.full_name,
+            collabs.len()
+        ));
+    }
+    if !log_read {
+        unreadable.push("audit log not read: last activity unknown (GitHub's REST API gives it only through the Enterprise Cloud audit log)".to_owned());
+    }
+    let exceptions = items.iter().filter(|a| a.exception.is_some()).count();
+    Population {
+        name: "access",
+        query: vec![
+            "GET /repos/{o}/{r}/collaborators?affiliation=all, GET /repos/{o}/{r}/teams".into(),
+            "GET /orgs/{org}/teams/{team}/members, GET /orgs/{org}/members?role=admin, GET /orgs/{org}/outside_collaborators".into(),
+            "GET /orgs/{org}/audit-log (last activity)".into(),
+        ],
+        filters: format!("accounts with write, maintain or admin on a repository in scope; inactive = no audit-log event in {inactive_days} days"),
+        period: period_of(manifest),
+        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
+        collector: manifest.collector.login.clone(),
+        meeting: items.len() - exceptions,
+        exceptions,
+        items,
+        reconciliation,
+        unreadable,
+    }
+}
