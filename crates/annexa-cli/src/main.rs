@@ -429,7 +429,7 @@ fn default_paths(paths: &[PathBuf], common: &Common) -> Vec<PathBuf> {
 }
 
 /// `[platform]` thresholds over the defaults.
-fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPolicy {
+pub(crate) fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPolicy {
     let d = annexa_checks::PlatformPolicy::default();
     let mut sla = d.alert_sla_days;
     for (i, v) in settings.alert_sla_days.iter().enumerate() {

@@ -110,6 +110,9 @@ pub enum PopulationKind {
     Deployments,
     /// Who holds write, maintain or admin, through what, and their last activity.
     Access,
+    /// Vulnerability alerts with their ages against the deadlines in `[platform]
+    /// alert-sla-days`.
+    Alerts,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,10 +135,13 @@ pub struct PopulationArgs {
     /// Access: accounts with no audit-log event in this many days are exceptions.
     #[arg(long, default_value_t = 90)]
     inactive_days: i64,
-    /// The instant inactivity is measured at (RFC 3339); default: when the snapshot was
-    /// collected.
+    /// The instant inactivity and alert ages are measured at (RFC 3339); default: when the
+    /// snapshot was collected.
     #[arg(long)]
     as_of: Option<String>,
+    /// Configuration with `[platform] alert-sla-days` (alerts); default: the built-in deadlines.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
@@ -146,7 +152,12 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let m = snap.manifest.clone();
-    if m.period.is_none() && args.kind != PopulationKind::Access {
+    if m.period.is_none()
+        && matches!(
+            args.kind,
+            PopulationKind::Changes | PopulationKind::Deployments
+        )
+    {
         return Err(usage(format!(
             "{}: the snapshot has no period; collect it with --period FROM..TO",
             args.snapshot.display()
@@ -243,6 +254,39 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
                 "exception",
             ],
         )?,
+        PopulationKind::Alerts => {
+            let settings = match &args.config {
+                Some(p) => annexa_config::Settings::load(p)?,
+                None => annexa_config::Settings::default(),
+            };
+            let policy = crate::platform_policy(&settings);
+            render(
+                &population::alerts(&gh, &m, as_of, |s| policy.sla_days(s)),
+                args.format,
+                |a| {
+                    vec![
+                        a.repo.clone(),
+                        format!("{} #{}", a.kind, a.number),
+                        a.severity.clone(),
+                        a.state.clone(),
+                        a.age_days.map(|d| d.to_string()).unwrap_or_default(),
+                        a.sla_days.map(|d| d.to_string()).unwrap_or_default(),
+                        a.exception.clone().unwrap_or_default(),
+                        a.link.clone().unwrap_or_default(),
+                    ]
+                },
+                &[
+                    "repository",
+                    "alert",
+                    "severity",
+                    "state",
+                    "age (days)",
+                    "deadline (days)",
+                    "exception",
+                    "link",
+                ],
+            )?
+        }
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)

@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::keys::gitlab as k;
 use crate::known::{Dialect, Known, read};
+use crate::lenient::{List, flag, kind};
 use crate::snapshot::Snapshot;
 
 /// GitLab's access levels (members, protected branches and environments).
@@ -50,17 +51,7 @@ pub mod access {
 // Lenient scalars and lists.
 
 fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Bool(b) => Some(b),
-        serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" => Some(false),
-            _ => None,
-        },
-        serde_json::Value::Number(n) => n.as_i64().map(|n| n != 0),
-        _ => None,
-    })
+    Ok(flag(&serde_json::Value::deserialize(d)?))
 }
 
 fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -109,27 +100,6 @@ fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, 
             "expected a list, found {}",
             kind(&other)
         ))),
-    }
-}
-
-fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// A top-level list answer (GitLab answers lists as bare arrays; `null` reads as empty).
-#[derive(Clone, Debug, Default)]
-pub struct Items<T>(pub Vec<T>);
-
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Items<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        list(d).map(Items)
     }
 }
 
@@ -809,7 +779,7 @@ fn gl<T: DeserializeOwned>(snap: &Snapshot, key: &str) -> Known<T> {
 
 /// A list resource as a `Vec`.
 fn gl_list<T: DeserializeOwned>(snap: &Snapshot, key: &str) -> Known<Vec<T>> {
-    gl::<Items<T>>(snap, key).map(|i| i.0)
+    gl::<List<T>>(snap, key).map(|i| i.0)
 }
 
 impl Gitlab {
@@ -936,13 +906,13 @@ mod tests {
 
     #[test]
     fn lenient_shapes_and_no_values() {
-        let v: Items<Variable> = serde_json::from_value(serde_json::json!([
+        let v: List<Variable> = serde_json::from_value(serde_json::json!([
             { "key": "DEPLOY_TOKEN", "value": "s3cret", "protected": "false", "masked": true }
         ]))
         .unwrap();
         assert_eq!(v.0[0].protected, Some(false));
         assert!(!format!("{:?}", v.0).contains("s3cret"));
-        let b: Items<ProtectedBranch> = serde_json::from_value(serde_json::json!([
+        let b: List<ProtectedBranch> = serde_json::from_value(serde_json::json!([
             { "name": "main", "push_access_levels": null, "merge_access_levels": [{"access_level": "40"}],
               "code_owner_approval_required": "false" }
         ]))

@@ -22,6 +22,7 @@ pub mod fixture;
 pub mod github;
 pub mod gitlab;
 pub mod known;
+pub mod lenient;
 
 pub use effective::{Bypass, Effective, Tri};
 pub use known::{Known, Source};

@@ -31,6 +31,58 @@ pub struct Population<T> {
     pub unreadable: Vec<String>,
 }
 
+impl<T> Population<T> {
+    /// A population with its counts: `exception` says whether an item misses the requirement.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        name: &'static str,
+        query: &[&str],
+        filters: String,
+        manifest: &Manifest,
+        items: Vec<T>,
+        reconciliation: Vec<String>,
+        unreadable: Vec<String>,
+        exception: impl Fn(&T) -> bool,
+    ) -> Population<T> {
+        let exceptions = items.iter().filter(|i| exception(i)).count();
+        Population {
+            name,
+            query: query.iter().map(|q| q.to_string()).collect(),
+            filters,
+            period: period_of(manifest),
+            extracted_at: manifest
+                .finished_at
+                .clone()
+                .unwrap_or(manifest.collected_at.clone()),
+            collector: manifest.collector.login.clone(),
+            meeting: items.len() - exceptions,
+            exceptions,
+            items,
+            reconciliation,
+            unreadable,
+        }
+    }
+}
+
+/// Every repository's part of a population, gathered.
+type Part<T> = (Vec<T>, Vec<String>, Vec<String>);
+
+fn gather<T>(
+    gh: &Github,
+    manifest: &Manifest,
+    part: impl Fn(&Repo, Option<&(String, String)>) -> Part<T>,
+) -> Part<T> {
+    let period = period_of(manifest);
+    let (mut items, mut reconciliation, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &gh.repos {
+        let (i, rec, un) = part(r, period.as_ref());
+        items.extend(i);
+        reconciliation.extend(rec);
+        unreadable.extend(un);
+    }
+    (items, reconciliation, unreadable)
+}
+
 /// One merged change.
 #[derive(Clone, Debug, Serialize)]
 pub struct Change {
@@ -257,34 +309,21 @@ pub fn repo_changes(
 
 /// Every merged change in the period, across the snapshot's repositories.
 pub fn changes(gh: &Github, manifest: &Manifest) -> Population<Change> {
-    let period = period_of(manifest);
-    let mut items = Vec::new();
-    let mut reconciliation = Vec::new();
-    let mut unreadable = Vec::new();
-    for r in &gh.repos {
-        let (i, rec, un) = repo_changes(r, period.as_ref());
-        items.extend(i);
-        reconciliation.extend(rec);
-        unreadable.extend(un);
-    }
-    let exceptions = items.iter().filter(|c| c.exception.is_some()).count();
-    Population {
-        name: "changes",
-        query: vec![
-            "GET /repos/{o}/{r}/pulls?state=closed&base={default}&sort=updated&direction=desc".into(),
-            "GET /repos/{o}/{r}/pulls/{n}, GET /repos/{o}/{r}/pulls/{n}/reviews".into(),
-            "GET /repos/{o}/{r}/commits?sha={default}&since&until, GET .../commits/{sha}/pulls".into(),
+    let (items, reconciliation, unreadable) = gather(gh, manifest, repo_changes);
+    Population::assemble(
+        "changes",
+        &[
+            "GET /repos/{o}/{r}/pulls?state=closed&base={default}&sort=updated&direction=desc",
+            "GET /repos/{o}/{r}/pulls/{n}, GET /repos/{o}/{r}/pulls/{n}/reviews",
+            "GET /repos/{o}/{r}/commits?sha={default}&since&until, GET .../commits/{sha}/pulls",
         ],
-        filters: "pull requests into the default branch merged in the period, and default-branch commits in the period that no merged pull request brought".into(),
-        period,
-        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
-        collector: manifest.collector.login.clone(),
-        meeting: items.len() - exceptions,
-        exceptions,
+        "pull requests into the default branch merged in the period, and default-branch commits in the period that no merged pull request brought".into(),
+        manifest,
         items,
         reconciliation,
         unreadable,
-    }
+        |c| c.exception.is_some(),
+    )
 }
 
 /// One deployment to a production environment.
@@ -391,33 +430,20 @@ pub fn repo_deployments(
 
 /// Deployments to production environments in the period with their approvals.
 pub fn deployments(gh: &Github, manifest: &Manifest) -> Population<DeploymentItem> {
-    let period = period_of(manifest);
-    let mut items = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut reconciliation = Vec::new();
-    for r in &gh.repos {
-        let (i, rec, un) = repo_deployments(r, period.as_ref());
-        items.extend(i);
-        reconciliation.extend(rec);
-        unreadable.extend(un);
-    }
-    let exceptions = items.iter().filter(|d| d.exception.is_some()).count();
-    Population {
-        name: "deployments",
-        query: vec![
-            "GET /repos/{o}/{r}/deployments, GET .../deployments/{id}/statuses".into(),
-            "GET /repos/{o}/{r}/actions/runs/{run}/approvals".into(),
+    let (items, reconciliation, unreadable) = gather(gh, manifest, repo_deployments);
+    Population::assemble(
+        "deployments",
+        &[
+            "GET /repos/{o}/{r}/deployments, GET .../deployments/{id}/statuses",
+            "GET /repos/{o}/{r}/actions/runs/{run}/approvals",
         ],
-        filters: "deployments created in the period to environments marked production or named production/prod/prd/live".into(),
-        period,
-        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
-        collector: manifest.collector.login.clone(),
-        meeting: items.len() - exceptions,
-        exceptions,
+        "deployments created in the period to environments marked production or named production/prod/prd/live".into(),
+        manifest,
         items,
         reconciliation,
         unreadable,
-    }
+        |d| d.exception.is_some(),
+    )
 }
 
 /// Who holds write or more on a repository, and how.
@@ -547,22 +573,128 @@ pub fn access(
     if !log_read {
         unreadable.push("audit log not read: last activity unknown (GitHub's REST API gives it only through the Enterprise Cloud audit log)".to_owned());
     }
-    let exceptions = items.iter().filter(|a| a.exception.is_some()).count();
-    Population {
-        name: "access",
-        query: vec![
-            "GET /repos/{o}/{r}/collaborators?affiliation=all, GET /repos/{o}/{r}/teams".into(),
-            "GET /orgs/{org}/teams/{team}/members, GET /orgs/{org}/members?role=admin, GET /orgs/{org}/outside_collaborators".into(),
-            "GET /orgs/{org}/audit-log (last activity)".into(),
+    Population::assemble(
+        "access",
+        &[
+            "GET /repos/{o}/{r}/collaborators?affiliation=all, GET /repos/{o}/{r}/teams",
+            "GET /orgs/{org}/teams/{team}/members, GET /orgs/{org}/members?role=admin, GET /orgs/{org}/outside_collaborators",
+            "GET /orgs/{org}/audit-log (last activity)",
         ],
-        filters: format!("accounts with write, maintain or admin on a repository in scope; inactive = no audit-log event in {inactive_days} days"),
-        period: period_of(manifest),
-        extracted_at: manifest.finished_at.clone().unwrap_or(manifest.collected_at.clone()),
-        collector: manifest.collector.login.clone(),
-        meeting: items.len() - exceptions,
-        exceptions,
+        format!(
+            "accounts with write, maintain or admin on a repository in scope; inactive = no audit-log event in {inactive_days} days"
+        ),
+        manifest,
         items,
         reconciliation,
         unreadable,
+        |a| a.exception.is_some(),
+    )
+}
+
+/// One vulnerability alert and its age against the deadline for its severity.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertItem {
+    pub repo: String,
+    /// `dependabot`, `code-scanning`, `secret-scanning`.
+    pub kind: &'static str,
+    pub number: u64,
+    pub severity: String,
+    pub state: String,
+    pub created_at: Option<String>,
+    pub closed_at: Option<String>,
+    /// Days open: until it closed, or until the reference instant.
+    pub age_days: Option<i64>,
+    pub sla_days: Option<u32>,
+    pub link: Option<String>,
+    pub exception: Option<String>,
+}
+
+/// Every alert of the repositories in scope (open, and closed ones created or closed in the
+/// period when there is one), with its age against `sla(severity)`, measured at `as_of`.
+pub fn alerts(
+    gh: &Github,
+    manifest: &Manifest,
+    as_of: jiff::Timestamp,
+    sla: impl Fn(&str) -> Option<u32>,
+) -> Population<AlertItem> {
+    let period = period_of(manifest);
+    let scope: BTreeSet<&str> = gh.repos.iter().map(|r| r.full_name.as_str()).collect();
+    let mut items = Vec::new();
+    let mut reconciliation = Vec::new();
+    let mut unreadable = Vec::new();
+    let days = |from: &str, to: jiff::Timestamp| -> Option<i64> {
+        let t: jiff::Timestamp = from.parse().ok()?;
+        Some((to.as_second() - t.as_second()) / 86_400)
+    };
+    if let Some(org) = &gh.org {
+        for (what, list) in [
+            ("Dependabot", &org.dependabot_alerts),
+            ("code-scanning", &org.code_scanning_alerts),
+            ("secret-scanning", &org.secret_scanning_alerts),
+        ] {
+            let all = match list {
+                Known::Yes(a, _) => a,
+                Known::Unknown { key, reason, .. } => {
+                    unreadable.push(format!("{key}: {reason}"));
+                    continue;
+                }
+            };
+            let mut n = 0;
+            for a in all.iter().filter(|a| scope.contains(a.repo.as_str())) {
+                let open = a.closed_at.is_none() && matches!(a.state.as_str(), "open" | "");
+                if !open
+                    && !in_period(a.closed_at.as_deref(), period.as_ref())
+                    && !in_period(a.created_at.as_deref(), period.as_ref())
+                {
+                    continue;
+                }
+                n += 1;
+                let end = a
+                    .closed_at
+                    .as_deref()
+                    .and_then(|c| c.parse::<jiff::Timestamp>().ok())
+                    .unwrap_or(as_of);
+                let age_days = a.created_at.as_deref().and_then(|c| days(c, end));
+                let sla_days = sla(&a.severity);
+                let late = matches!((age_days, sla_days), (Some(age), Some(limit)) if age > i64::from(limit));
+                items.push(AlertItem {
+                    repo: a.repo.clone(),
+                    kind: a.kind.as_str(),
+                    number: a.number,
+                    severity: a.severity.clone(),
+                    state: a.state.clone(),
+                    created_at: a.created_at.clone(),
+                    closed_at: a.closed_at.clone(),
+                    age_days,
+                    sla_days,
+                    link: a.html_url.clone(),
+                    exception: late.then(|| {
+                        if open {
+                            "open past its deadline".to_owned()
+                        } else {
+                            "closed after its deadline".to_owned()
+                        }
+                    }),
+                });
+            }
+            reconciliation.push(format!(
+                "{} {what} alert(s) listed for the organisation, {n} of them in scope",
+                all.len()
+            ));
+        }
     }
+    items.sort_by(|a, b| (&a.repo, a.kind, a.number).cmp(&(&b.repo, b.kind, b.number)));
+    Population::assemble(
+        "alerts",
+        &[
+            "GET /orgs/{org}/dependabot/alerts, GET /orgs/{org}/code-scanning/alerts",
+            "GET /orgs/{org}/secret-scanning/alerts",
+        ],
+        "alerts of the repositories in scope: open ones, and closed ones created or closed in the period; age until closed or until the reference instant".into(),
+        manifest,
+        items,
+        reconciliation,
+        unreadable,
+        |a| a.exception.is_some(),
+    )
 }

@@ -318,3 +318,46 @@ fn diff_of_two_recorded_snapshots_shows_what_weakened() {
         "{text}"
     );
 }
+
+#[test]
+fn the_alerts_population_ages_alerts_against_the_configured_deadlines() {
+    let snap = root().join("examples/platform/github-acme");
+    let run = |config: Option<&Path>| {
+        let mut cmd = annexa();
+        cmd.args([
+            "population",
+            "alerts",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-11-26T00:00:00Z",
+            "--snapshot",
+        ])
+        .arg(&snap);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    // The open critical alert is 117 days old; the default deadline is 15 days.
+    let csv = run(None);
+    assert!(
+        csv.contains("dependabot #2,critical,open,117,15,open past its deadline"),
+        "{csv}"
+    );
+    // An organisation whose policy allows 120 days for criticals has no exception.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cfg = tmp.path().join("annexa.toml");
+    std::fs::write(&cfg, "[platform]\nalert-sla-days = { critical = 120 }\n").expect("config");
+    let csv = run(Some(&cfg));
+    assert!(
+        csv.contains("dependabot #2,critical,open,117,120,,"),
+        "{csv}"
+    );
+}
