@@ -36,8 +36,11 @@ pub enum SampleCommand {
     /// Freeze a population and record it, signed, in the ledger — before any seed exists.
     /// Prints the population hash to give the auditor.
     Freeze {
-        /// findings (the fail observations) or observations (all of them).
-        #[arg(long, value_parser = ["findings", "observations"])]
+        /// findings (the fail observations), observations (all of them), or an operating
+        /// population recorded from platform snapshots collected with --period: changes (each
+        /// merged pull / merge request and direct push, once) or deployments (each production
+        /// deployment, once).
+        #[arg(long, value_parser = ["findings", "observations", "changes", "deployments"])]
         population: String,
         /// FROM..TO (days, UTC, inclusive): the runs whose --as-of falls in it.
         #[arg(long)]

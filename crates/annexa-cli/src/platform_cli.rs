@@ -191,6 +191,7 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
                     c.merged_by.clone().unwrap_or_default(),
                     c.merged_at.clone().unwrap_or_default(),
                     c.approvals.join("; "),
+                    c.deployed.clone().unwrap_or_default(),
                     c.exception.clone().unwrap_or_default(),
                     c.link.clone().unwrap_or_default(),
                 ]
@@ -202,6 +203,7 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
                 "merged by",
                 "merged at",
                 "independent approvals",
+                "deployed",
                 "exception",
                 "link",
             ],

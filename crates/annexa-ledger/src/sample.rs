@@ -188,10 +188,36 @@ pub fn population_hash(items: &[Item]) -> String {
     sha256_hex(s.as_bytes())
 }
 
-/// The population of `runs`, from the stored records.
+/// The populations `freeze` knows: `findings`, `observations`, and the operating populations
+/// whose items platform checks record one per item (`changes`, `deployments`).
+pub const POPULATIONS: &[&str] = &["findings", "observations", "changes", "deployments"];
+
+/// The checks whose observations are the items of operating population `kind`.
+fn population_checks(kind: &str) -> Vec<&'static str> {
+    let Some(p) = [
+        annexa_model::Population::Changes,
+        annexa_model::Population::Deployments,
+    ]
+    .into_iter()
+    .find(|p| p.as_str() == kind) else {
+        return Vec::new();
+    };
+    annexa_checks::registry()
+        .iter()
+        .map(|c| c.meta())
+        .filter(|m| m.population == Some(p))
+        .map(|m| m.id.as_str())
+        .collect()
+}
+
+/// The population of `runs`, from the stored records. For an operating population each item
+/// (a merged change, a deployment: one subject) counts once, as the latest run in the period
+/// observed it.
 fn population(ledger: &Ledger, kind: &str, runs: &[u64]) -> Result<Vec<Item>, LedgerError> {
     let raw = Raw(ledger);
+    let checks = population_checks(kind);
     let mut out = Vec::new();
+    let mut latest: BTreeMap<String, Item> = BTreeMap::new();
     for &seq in runs {
         for (i, bytes) in raw.records("observations", seq)?.iter().enumerate() {
             let o: ObservationRecord = serde_json::from_slice(bytes).map_err(|e| {
@@ -200,15 +226,25 @@ fn population(ledger: &Ledger, kind: &str, runs: &[u64]) -> Result<Vec<Item>, Le
             if kind == "findings" && o.outcome != "fail" {
                 continue;
             }
-            out.push(Item {
+            if !checks.is_empty() && !checks.contains(&o.check.as_str()) {
+                continue;
+            }
+            let item = Item {
                 run: seq,
                 index: i as u64,
                 leaf: hex(&leaf(bytes)),
                 check: o.check,
                 outcome: o.outcome,
-            });
+            };
+            if checks.is_empty() {
+                out.push(item);
+            } else {
+                // Runs come in order, so a later run's observation replaces an earlier one.
+                latest.insert(o.subject, item);
+            }
         }
     }
+    out.extend(latest.into_values());
     out.sort();
     Ok(out)
 }
@@ -281,9 +317,10 @@ pub fn freeze(
     recorded_at: &str,
     signer: &Signer,
 ) -> Result<Stored<FreezeRecord>, LedgerError> {
-    if !matches!(kind, "findings" | "observations") {
+    if !POPULATIONS.contains(&kind) {
         return Err(LedgerError::Tampered(format!(
-            "population `{kind}`: findings or observations"
+            "population `{kind}`: one of {}",
+            POPULATIONS.join(", ")
         )));
     }
     let v = ledger.verify(None)?;

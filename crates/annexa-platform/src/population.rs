@@ -105,6 +105,9 @@ pub struct Change {
     pub stale_approval: bool,
     /// Author merged their own change (allowed, but listed).
     pub self_merged: bool,
+    /// The production deployment of the merge commit, with who approved it
+    /// (`deployment 100 to production, approved by carol`), when one was found.
+    pub deployed: Option<String>,
     /// Why it is an exception (empty when it meets the requirement).
     pub exception: Option<String>,
 }
@@ -192,6 +195,7 @@ pub fn repo_changes(
             independent: false,
             stale_approval: false,
             self_merged: merged_by.is_some() && merged_by == author,
+            deployed: None,
             exception: None,
         };
         match h.reviews.get(&p.number) {
@@ -242,6 +246,46 @@ pub fn repo_changes(
         }
         items.push(change);
     }
+    // The production deployment that shipped each merge commit, and who approved it: the
+    // author must not be the one who approved its release.
+    let (deployments, ..) = repo_deployments(repo, period);
+    for c in items.iter_mut() {
+        let Some(sha) = h
+            .pull_details
+            .get(&c.id.trim_start_matches('#').parse().unwrap_or(0))
+            .and_then(|d| d.value())
+            .and_then(|d| d.merge_commit_sha.clone())
+        else {
+            continue;
+        };
+        let Some(d) = deployments
+            .iter()
+            .find(|d| d.sha.as_deref() == Some(sha.as_str()))
+        else {
+            continue;
+        };
+        let approvers: Vec<&str> = d
+            .approvals
+            .iter()
+            .filter_map(|a| a.strip_suffix(": approved"))
+            .collect();
+        c.deployed = Some(format!(
+            "deployment {} to {}, approved by {}",
+            d.id,
+            d.environment,
+            if approvers.is_empty() {
+                "nobody".to_owned()
+            } else {
+                approvers.join(", ")
+            }
+        ));
+        if c.exception.is_none() && c.author.as_deref().is_some_and(|a| approvers.contains(&a)) {
+            c.exception = Some(format!(
+                "its author approved the production deployment that shipped it ({})",
+                d.id
+            ));
+        }
+    }
     // Reconcile with the default branch's commits: every commit in the period either came
     // through a pull request or was pushed directly (an exception of its own).
     match &h.commits {
@@ -279,6 +323,7 @@ pub fn repo_changes(
                         independent: false,
                         stale_approval: false,
                         self_merged: true,
+                        deployed: None,
                         exception: Some(
                             "pushed to the default branch without a pull request".to_owned(),
                         ),

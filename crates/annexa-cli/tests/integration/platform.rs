@@ -361,3 +361,135 @@ fn the_alerts_population_ages_alerts_against_the_configured_deadlines() {
         "{csv}"
     );
 }
+
+#[test]
+fn the_changes_population_of_recorded_runs_is_frozen_once_per_change_and_sampled() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let key = tmp.path().join("key.hex");
+    annexa()
+        .args(["evidence", "keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    let store = tmp.path().join("evidence.db");
+    // Two daily runs over the same quarter: the second sees one more change (a direct push).
+    let first = build(
+        &serde_json::json!({ "base": "github-period" }),
+        &tmp.path().join("a"),
+    );
+    let spec: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join(
+            "crates/annexa-checks/fixtures/unapproved-changes/github-fires/snapshot.fixture.json",
+        ))
+        .expect("spec"),
+    )
+    .expect("json");
+    let second = build(&spec, &tmp.path().join("b"));
+    for (snap, day) in [(&first, "2026-11-01"), (&second, "2026-11-02")] {
+        annexa()
+            .args(["scan", "--record", "--store"])
+            .arg(&store)
+            .arg("--signing-key-file")
+            .arg(&key)
+            .arg("--snapshot")
+            .arg(snap)
+            .args(["--as-of", &format!("{day}T06:00:00Z")])
+            .assert()
+            .success();
+    }
+    let out = annexa()
+        .args([
+            "sample",
+            "freeze",
+            "--population",
+            "changes",
+            "--period",
+            "2026-11-01..2026-11-02",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--signing-key-file")
+        .arg(&key)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // #1, #2 and the direct push: each once, as the latest run saw it.
+    assert!(text.contains("size 3"), "{text}");
+    let draw = annexa()
+        .args([
+            "sample",
+            "draw",
+            "--freeze",
+            "1",
+            "--seed",
+            "auditor-42",
+            "--size",
+            "2",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--signing-key-file")
+        .arg(&key)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&draw.stdout);
+    assert!(
+        draw.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&draw.stderr)
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("random")).count(),
+        2,
+        "{text}"
+    );
+    annexa()
+        .args(["evidence", "verify", "--store"])
+        .arg(&store)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_change_whose_author_approved_its_own_production_deployment_is_an_exception() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spec = serde_json::json!({
+        "base": "github-period",
+        "resources": {
+            "/repos/acme/app/actions/runs/555/approvals": { "body": [
+                { "state": "approved", "user": { "login": "bob" }, "environments": [{ "name": "production" }] }
+            ] }
+        }
+    });
+    let snap = build(&spec, tmp.path());
+    let out = annexa()
+        .args(["population", "changes", "--format", "csv", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    let csv = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        csv.contains("\"deployment 100 to production, approved by bob\",its author approved the production deployment that shipped it (100)"),
+        "{csv}"
+    );
+    // Reviewed and approved by carol, deployed with carol's approval: no exception.
+    let snap = build(
+        &serde_json::json!({ "base": "github-period" }),
+        &tmp.path().join("clean"),
+    );
+    let out = annexa()
+        .args(["population", "changes", "--format", "csv", "--snapshot"])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    let csv = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        csv.contains("\"deployment 100 to production, approved by carol\",,"),
+        "{csv}"
+    );
+}
