@@ -1004,12 +1004,28 @@ fn ci_identity() -> Option<annexa_ledger::record::CiIdentity> {
     } else {
         return None;
     };
+    let mut claims: Vec<(String, String)> = names
+        .iter()
+        .filter_map(|n| std::env::var(n).ok().map(|v| ((*n).to_owned(), v)))
+        .collect();
+    // The CI system's signed statement of the same, when the job may ask for one: its claims
+    // only, never the token.
+    let oidc = if system == "github-actions" {
+        annexa_collect::oidc::github_actions(std::time::Duration::from_secs(10))
+    } else {
+        annexa_collect::oidc::gitlab_ci()
+    };
+    match oidc {
+        Some(Ok(c)) => claims.extend(c),
+        Some(Err(e)) => {
+            eprintln!("annexa: warning: no OIDC claims recorded: {e}");
+            claims.push(("oidc.error".into(), e.to_string()));
+        }
+        None => {}
+    }
     Some(annexa_ledger::record::CiIdentity {
         system: system.into(),
-        claims: names
-            .iter()
-            .filter_map(|n| std::env::var(n).ok().map(|v| ((*n).to_owned(), v)))
-            .collect(),
+        claims,
     })
 }
 

@@ -28,6 +28,7 @@ mod github;
 mod gitlab;
 mod http;
 mod json;
+pub mod oidc;
 mod progress;
 mod url;
 

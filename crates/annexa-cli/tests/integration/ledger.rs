@@ -353,3 +353,119 @@ fn a_failed_anchor_is_an_error_and_unanchored_runs_fail_a_tsa_verification() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("run 1: no time-stamp anchor"));
 }
+
+/// A one-shot token endpoint on loopback, as GitHub Actions' runner offers one: it answers the
+/// request token with a JWT for the asked audience.
+fn token_server(
+    jwt: String,
+    request_token: &'static str,
+) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/token?api-version=2.0",
+        listener.local_addr().expect("addr")
+    );
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        let mut buf = vec![0u8; 8192];
+        let n = s.read(&mut buf).expect("read");
+        let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let ok =
+            req.contains(&format!("Bearer {request_token}")) && req.contains("audience=annexa");
+        let body = if ok {
+            format!("{{\"value\":\"{jwt}\"}}")
+        } else {
+            "{}".to_owned()
+        };
+        let status = if ok { "200 OK" } else { "403 Forbidden" };
+        let _ = write!(
+            s,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        req
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_run_recorded_in_github_actions_keeps_the_oidc_claims_never_the_token() {
+    let b64 = |s: &str| -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for chunk in b.chunks(3) {
+            let n = chunk.iter().fold(0u32, |a, &x| (a << 8) | x as u32) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    };
+    let jwt = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","kid":"gh-key-1"}"#),
+        b64(
+            r#"{"iss":"https://token.actions.githubusercontent.com","aud":"annexa","repository":"acme/app","workflow_ref":"acme/app/.github/workflows/evidence.yml@refs/heads/main","run_id":"4242","sha":"0123abc","ref":"refs/heads/main","environment":"audit","exp":1900000000}"#
+        ),
+        "c2lnbmF0dXJlLW5vdC1rZXB0"
+    );
+    let (url, server) = token_server(jwt.clone(), "request-token-xyz");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (key, _) = keygen(tmp.path());
+    let store = tmp.path().join("evidence.db");
+    let out = annexa()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &url)
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token-xyz")
+        .args(["scan", "--record", "--store"])
+        .arg(&store)
+        .arg("--signing-key-file")
+        .arg(&key)
+        .arg(root().join("examples/six-systems/gitlab-ci"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let request = server.join().expect("server");
+    assert!(request.contains("audience=annexa"), "{request}");
+    let shown = annexa()
+        .args(["evidence", "show", "1", "--store"])
+        .arg(&store)
+        .output()
+        .expect("show");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    for claim in [
+        "oidc.repository",
+        "acme/app/.github/workflows/evidence.yml@refs/heads/main",
+        "oidc.kid",
+        "gh-key-1",
+        "oidc.verified",
+    ] {
+        assert!(text.contains(claim), "{claim} missing: {text}");
+    }
+    // Neither the token nor the request token is stored anywhere.
+    let mut db = std::fs::read(&store).expect("db");
+    db.extend(std::fs::read(store.with_extension("db-wal")).unwrap_or_default());
+    let db = String::from_utf8_lossy(&db);
+    for secret in [
+        jwt.as_str(),
+        "request-token-xyz",
+        "c2lnbmF0dXJlLW5vdC1rZXB0",
+    ] {
+        assert!(
+            !db.contains(secret) && !text.contains(secret),
+            "{secret} stored"
+        );
+    }
+    annexa()
+        .args(["evidence", "verify", "--store"])
+        .arg(&store)
+        .assert()
+        .success();
+}
