@@ -115,6 +115,8 @@ pub struct PlatformPolicy {
     pub max_repo_admins: u32,
     /// Where the platform's audit log is archived beyond its own retention, if anywhere.
     pub audit_log_archive: Option<String>,
+    /// An account with write access and no audit-log activity for this many days is inactive.
+    pub inactive_days: u32,
     /// Ages and expiries are measured at this instant: `--as-of`, else when the snapshot was
     /// collected (so a report is reproducible).
     pub as_of: jiff::Timestamp,
@@ -146,6 +148,7 @@ impl Default for PlatformPolicy {
             max_org_admins: 3,
             max_repo_admins: 3,
             audit_log_archive: None,
+            inactive_days: 90,
             as_of: jiff::Timestamp::UNIX_EPOCH,
         }
     }

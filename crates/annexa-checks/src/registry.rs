@@ -93,6 +93,7 @@ static REGISTRY: &[&dyn Check] = &[
     &UserDefinedVariablesUnrestricted,
     &JobTokenScopeOpen,
     &PublicJobLogs,
+    &InactiveWriteAccess,
 ];
 
 /// Every check, in registry order.

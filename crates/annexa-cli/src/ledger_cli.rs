@@ -37,10 +37,10 @@ pub enum SampleCommand {
     /// Prints the population hash to give the auditor.
     Freeze {
         /// findings (the fail observations), observations (all of them), or an operating
-        /// population recorded from platform snapshots collected with --period: changes (each
-        /// merged pull / merge request and direct push, once) or deployments (each production
-        /// deployment, once).
-        #[arg(long, value_parser = ["findings", "observations", "changes", "deployments"])]
+        /// population recorded from platform snapshots: changes (each merged pull / merge
+        /// request and direct push, once), deployments (each production deployment, once) or
+        /// access (each write-or-more grant, once; snapshots collected with --period).
+        #[arg(long, value_parser = ["findings", "observations", "changes", "deployments", "access"])]
         population: String,
         /// FROM..TO (days, UTC, inclusive): the runs whose --as-of falls in it.
         #[arg(long)]

@@ -442,6 +442,7 @@ pub(crate) fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPol
         max_org_admins: settings.max_org_admins.unwrap_or(d.max_org_admins),
         max_repo_admins: settings.max_repo_admins.unwrap_or(d.max_repo_admins),
         audit_log_archive: settings.audit_log_archive.clone(),
+        inactive_days: settings.inactive_days.unwrap_or(d.inactive_days),
         ..d
     }
 }

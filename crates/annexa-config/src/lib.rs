@@ -50,6 +50,73 @@ struct RawConfig {
     /// The organisation's own thresholds that platform checks judge a snapshot against.
     #[serde(default)]
     platform: RawPlatform,
+    /// The ISMS scope (ISO/IEC 27001:2022 4.3) as it concerns software delivery: which
+    /// repositories are in scope and which are out, with the reason. Reports reconcile it with
+    /// the estate the scan and its snapshots reveal.
+    scope: Option<RawScope>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawScope {
+    /// The scope statement, or a reference to where it is written.
+    statement: Option<String>,
+    /// Repositories (GitLab projects) in scope: globs over `owner/name` (`acme/*`,
+    /// `acme/platform/**`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    repositories: Vec<toml::Spanned<String>>,
+    /// Repositories out of scope, each with the reason (required).
+    #[serde(default)]
+    #[schemars(with = "Vec<RawScopeExclusion>")]
+    excluded: Vec<toml::Spanned<RawScopeExclusion>>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawScopeExclusion {
+    /// A glob over `owner/name`.
+    repository: String,
+    /// Why it is out of scope (required).
+    reason: Option<String>,
+}
+
+/// The declared ISMS scope (`[scope]`).
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub statement: Option<String>,
+    /// Globs of in-scope repositories, as written.
+    pub repositories: Vec<String>,
+    included: GlobSet,
+    /// (glob, reason) of out-of-scope repositories.
+    pub excluded: Vec<(String, String)>,
+    excluded_set: GlobSet,
+}
+
+/// Where a repository stands against the declared scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InScope {
+    /// Matches an in-scope pattern (the first one).
+    Yes(String),
+    /// Matches an exclusion (pattern, reason). Exclusions win over inclusions.
+    Excluded(String, String),
+    /// Matches neither: the scope does not say.
+    Undeclared,
+}
+
+impl Scope {
+    /// Where `owner/name` (case-insensitive) stands.
+    pub fn classify(&self, full_name: &str) -> InScope {
+        let name = full_name.to_ascii_lowercase();
+        if let Some(&i) = self.excluded_set.matches(&name).first() {
+            let (p, r) = &self.excluded[i];
+            return InScope::Excluded(p.clone(), r.clone());
+        }
+        match self.included.matches(&name).first() {
+            Some(&i) => InScope::Yes(self.repositories[i].clone()),
+            None => InScope::Undeclared,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -67,6 +134,9 @@ struct RawPlatform {
     /// (e.g. `SIEM: splunk index gh-audit, 400 days`). Without it, an audit period longer than
     /// the platform keeps its log is a finding.
     audit_log_archive: Option<String>,
+    /// An account holding write access with no audit-log activity for this many days is
+    /// inactive (`inactive-write-access`). Default 90.
+    inactive_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -312,6 +382,9 @@ pub struct Settings {
     pub max_org_admins: Option<u32>,
     pub max_repo_admins: Option<u32>,
     pub audit_log_archive: Option<String>,
+    pub inactive_days: Option<u32>,
+    /// `[scope]`: the declared ISMS scope, if the file has one.
+    pub scope: Option<Scope>,
 }
 
 impl Settings {
@@ -430,12 +503,56 @@ impl Settings {
             None => None,
             Some(raw) => Some(soa(raw, &at)?),
         };
+        let scope = match raw.scope {
+            None => None,
+            Some(sc) => {
+                let glob = |pat: &toml::Spanned<String>| {
+                    globset::GlobBuilder::new(&pat.get_ref().to_ascii_lowercase())
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| {
+                            at(Some(pat.span()), format!("invalid repository pattern: {e}"))
+                        })
+                };
+                let mut inc = GlobSetBuilder::new();
+                for p in &sc.repositories {
+                    inc.add(glob(p)?);
+                }
+                let mut exc = GlobSetBuilder::new();
+                let mut excluded = Vec::new();
+                for e in &sc.excluded {
+                    let reason = e.get_ref().reason.clone().filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+                        at(Some(e.span()), format!("`[[scope.excluded]]` `{}` needs a `reason`: an exclusion from the ISMS scope must be justified", e.get_ref().repository))
+                    })?;
+                    let spanned = toml::Spanned::new(e.span(), e.get_ref().repository.clone());
+                    exc.add(glob(&spanned)?);
+                    excluded.push((e.get_ref().repository.clone(), reason));
+                }
+                Some(Scope {
+                    statement: sc.statement,
+                    repositories: sc
+                        .repositories
+                        .iter()
+                        .map(|p| p.get_ref().clone())
+                        .collect(),
+                    included: inc
+                        .build()
+                        .map_err(|e| at(None, format!("invalid scope patterns: {e}")))?,
+                    excluded,
+                    excluded_set: exc
+                        .build()
+                        .map_err(|e| at(None, format!("invalid scope patterns: {e}")))?,
+                })
+            }
+        };
         let sla = raw.platform.alert_sla_days.unwrap_or_default();
         Ok(Settings {
             alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
             max_org_admins: raw.platform.max_org_admins,
             max_repo_admins: raw.platform.max_repo_admins,
             audit_log_archive: raw.platform.audit_log_archive,
+            inactive_days: raw.platform.inactive_days,
+            scope,
             soa,
             select,
             ignore,

@@ -13,6 +13,7 @@ mod git;
 mod platform;
 mod policy;
 mod scan;
+mod scope;
 
 pub use discover::{FileKind, classify};
 pub use platform::{SnapshotInput, SnapshotSummary};
@@ -22,3 +23,4 @@ pub use policy::{
 pub use scan::{
     Excluded, FileStatus, Repository, ScanOptions, ScanResult, SourceFile, fingerprint, scan,
 };
+pub use scope::{Reconciliation, ScopeEntry};

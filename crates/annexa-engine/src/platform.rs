@@ -38,6 +38,8 @@ pub struct SnapshotSummary {
     pub manifest_sha256: String,
     /// Repositories / projects the platform checks examined, `owner/name`.
     pub examined: Vec<String>,
+    /// Every repository / project the platform lists for the organisation / group (the estate).
+    pub estate: Vec<String>,
     /// Of those, the ones whose files the scan read too (joined), with the scan's index.
     pub joined: Vec<(String, u32)>,
     /// Resources answered with an error (status ≥ 400), key and status: not examined.
@@ -248,6 +250,10 @@ pub(crate) fn run(
             root: snap.root.clone(),
             manifest: m.clone(),
             manifest_sha256: snap.manifest_sha256.clone(),
+            estate: match snap.platform() {
+                PlatformKind::Github => Github::estate(snap),
+                PlatformKind::Gitlab => Gitlab::estate(snap),
+            },
             examined,
             joined,
             errors: m

@@ -143,6 +143,8 @@ pub struct ScanResult {
     pub files_only: bool,
     /// The platform snapshots the scan read.
     pub snapshots: Vec<crate::platform::SnapshotSummary>,
+    /// The declared scope against the estate the scan and its snapshots reveal.
+    pub scope: crate::scope::Reconciliation,
 }
 
 impl ScanResult {
@@ -504,6 +506,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     // assesses and reports.
     rayon::spawn(move || drop((pipelines, owners, dockerfiles, updates)));
 
+    let scope = crate::scope::reconcile(options.settings.scope.as_ref(), &repositories, &snapshots);
     Ok(ScanResult {
         repositories,
         files,
@@ -512,6 +515,7 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         excluded,
         checks: checks.iter().map(|c| c.meta()).collect(),
         files_only: options.only_files.is_some(),
+        scope,
         snapshots,
     })
 }

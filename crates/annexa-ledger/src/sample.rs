@@ -189,14 +189,21 @@ pub fn population_hash(items: &[Item]) -> String {
 }
 
 /// The populations `freeze` knows: `findings`, `observations`, and the operating populations
-/// whose items platform checks record one per item (`changes`, `deployments`).
-pub const POPULATIONS: &[&str] = &["findings", "observations", "changes", "deployments"];
+/// whose items platform checks record one per item (`changes`, `deployments`, `access`).
+pub const POPULATIONS: &[&str] = &[
+    "findings",
+    "observations",
+    "changes",
+    "deployments",
+    "access",
+];
 
 /// The checks whose observations are the items of operating population `kind`.
 fn population_checks(kind: &str) -> Vec<&'static str> {
     let Some(p) = [
         annexa_model::Population::Changes,
         annexa_model::Population::Deployments,
+        annexa_model::Population::Access,
     ]
     .into_iter()
     .find(|p| p.as_str() == kind) else {

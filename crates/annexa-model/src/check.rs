@@ -113,6 +113,7 @@ check_ids! {
     UserDefinedVariablesUnrestricted => "user-defined-variables-unrestricted",
     JobTokenScopeOpen => "job-token-scope-open",
     PublicJobLogs => "public-job-logs",
+    InactiveWriteAccess => "inactive-write-access",
 }
 
 impl fmt::Display for CheckId {

@@ -795,6 +795,22 @@ impl Github {
 }
 
 impl Github {
+    /// Every repository the platform says the organisation has (its repository list), plus any
+    /// the collection named: the estate the ISMS scope is reconciled with.
+    pub fn estate(snap: &Snapshot) -> Vec<String> {
+        let m = &snap.manifest;
+        let mut names: Vec<String> = m.scope.repositories.clone();
+        if let Some(o) = m.scope.org.as_deref()
+            && let Known::Yes(list, _) = gh::<List<RepoSummary>>(snap, &k::org_repos(o))
+        {
+            names.extend(list.0.into_iter().map(|r| r.full_name));
+        }
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The repositories the snapshot covers: those its scope names, else every one in the
     /// organisation's repository list.
     pub fn read_names(snap: &Snapshot) -> Vec<String> {

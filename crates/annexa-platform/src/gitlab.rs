@@ -783,6 +783,27 @@ fn gl_list<T: DeserializeOwned>(snap: &Snapshot, key: &str) -> Known<Vec<T>> {
 }
 
 impl Gitlab {
+    /// Every project the platform lists for the group (subgroups included), plus any the
+    /// collection named: the estate the ISMS scope is reconciled with.
+    pub fn estate(snap: &Snapshot) -> Vec<String> {
+        let m = &snap.manifest;
+        let mut paths = m.scope.repositories.clone();
+        if let Some(g) = m.scope.group.as_deref()
+            && let Known::Yes(serde_json::Value::Array(list), _) =
+                read::<serde_json::Value>(snap, &k::group_projects(g), Dialect::Gitlab)
+        {
+            paths.extend(
+                list.iter()
+                    .filter_map(|p| p.get("path_with_namespace").and_then(|v| v.as_str()))
+                    .map(String::from),
+            );
+        }
+        paths.retain(|p| !p.is_empty());
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// The projects the snapshot covers (full paths): those its scope names, else every one
     /// in the group's project list.
     pub fn read_names(snap: &Snapshot) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::github::{Github, Repo, Review};
+use crate::github::{Github, Org, Repo, Review};
 use crate::known::Known;
 use crate::snapshot::Manifest;
 
@@ -502,7 +502,122 @@ pub struct AccessItem {
     pub through: Vec<String>,
     /// Latest audit-log event by this account in the period, where the audit log was read.
     pub last_activity: Option<String>,
+    /// Whether the audit log was read (so a missing `last_activity` means no activity).
+    pub activity_known: bool,
     pub exception: Option<String>,
+}
+
+/// The latest audit-log event per actor (milliseconds), when the audit log was read.
+fn last_activity(org: Option<&Org>) -> Option<BTreeMap<String, i64>> {
+    let Some(Known::Yes(events, _)) = org.and_then(|o| o.audit_log.as_ref()) else {
+        return None;
+    };
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for e in &events.0 {
+        let (Some(actor), Some(ms)) = (
+            e.get("actor").and_then(|a| a.as_str()),
+            e.get("@timestamp").and_then(|t| t.as_i64()),
+        ) else {
+            continue;
+        };
+        let slot = last.entry(actor.to_owned()).or_insert(ms);
+        *slot = (*slot).max(ms);
+    }
+    Some(last)
+}
+
+/// One repository's write-or-more grants: items, reconciliation, unreadable.
+pub fn repo_access(
+    org: Option<&Org>,
+    r: &Repo,
+    inactive_days: i64,
+    as_of: jiff::Timestamp,
+) -> Part<AccessItem> {
+    let mut unreadable = Vec::new();
+    let mut items = Vec::new();
+    let mut reconciliation = Vec::new();
+    let last = last_activity(org);
+    let logins = |k: Option<&Known<crate::github::List<crate::github::User>>>| -> BTreeSet<String> {
+        k.and_then(|k| k.value())
+            .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
+            .unwrap_or_default()
+    };
+    let owners = logins(org.map(|o| &o.admins));
+    let outside = logins(org.map(|o| &o.outside_collaborators));
+    let collabs = match &r.collaborators {
+        Known::Yes(l, _) => &l.0,
+        Known::Unknown { reason, .. } => {
+            unreadable.push(format!("{}: collaborators: {reason}", r.full_name));
+            return (items, reconciliation, unreadable);
+        }
+    };
+    // Teams with access to this repository and their members.
+    let mut via_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let (Some(org), Some(teams)) = (org, r.teams.value()) {
+        for t in &teams.0 {
+            if let Some(Known::Yes(members, _)) = org.team_members.get(&t.slug) {
+                for m in &members.0 {
+                    via_team.entry(m.login.clone()).or_default().push(format!(
+                        "team {} ({})",
+                        t.slug,
+                        t.permission.as_deref().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+    }
+    let mut n = 0;
+    for u in collabs {
+        let level = u.permissions.as_ref().map(|p| p.level()).unwrap_or("read");
+        if !matches!(level, "admin" | "maintain" | "write") {
+            continue;
+        }
+        n += 1;
+        let mut through = via_team.get(&u.login).cloned().unwrap_or_default();
+        if owners.contains(&u.login) {
+            through.push("organisation owner".into());
+        }
+        if outside.contains(&u.login) {
+            through.push("outside collaborator".into());
+        }
+        if through.is_empty() {
+            through.push("direct".into());
+        }
+        let seen = last.as_ref().and_then(|l| l.get(&u.login));
+        let last_activity = seen.map(|ms| {
+            jiff::Timestamp::from_millisecond(*ms)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        });
+        let exception = if outside.contains(&u.login) {
+            Some("outside collaborator with write access".to_owned())
+        } else if last.is_some() {
+            match seen {
+                None => Some("no activity in the audit log for the period".to_owned()),
+                Some(ms) if (as_of.as_millisecond() - ms) / 86_400_000 > inactive_days => {
+                    Some(format!("no activity in the last {inactive_days} days"))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        items.push(AccessItem {
+            repo: r.full_name.clone(),
+            login: u.login.clone(),
+            permission: level.to_owned(),
+            through,
+            activity_known: last.is_some(),
+            last_activity,
+            exception,
+        });
+    }
+    reconciliation.push(format!(
+        "{}: {} collaborator(s) listed, {n} with write or more",
+        r.full_name,
+        collabs.len()
+    ));
+    (items, reconciliation, unreadable)
 }
 
 /// Write-or-more access per repository: the extract an access review starts from.
@@ -512,110 +627,10 @@ pub fn access(
     inactive_days: i64,
     as_of: jiff::Timestamp,
 ) -> Population<AccessItem> {
-    let mut unreadable = Vec::new();
-    let mut last: BTreeMap<String, i64> = BTreeMap::new();
-    let mut log_read = false;
-    if let Some(Known::Yes(events, _)) = gh.org.as_ref().and_then(|o| o.audit_log.as_ref()) {
-        log_read = true;
-        for e in &events.0 {
-            let (Some(actor), Some(ms)) = (
-                e.get("actor").and_then(|a| a.as_str()),
-                e.get("@timestamp").and_then(|t| t.as_i64()),
-            ) else {
-                continue;
-            };
-            let slot = last.entry(actor.to_owned()).or_insert(ms);
-            *slot = (*slot).max(ms);
-        }
-    }
-    let owners: BTreeSet<String> = gh
-        .org
-        .as_ref()
-        .and_then(|o| o.admins.value())
-        .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
-        .unwrap_or_default();
-    let outside: BTreeSet<String> = gh
-        .org
-        .as_ref()
-        .and_then(|o| o.outside_collaborators.value())
-        .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
-        .unwrap_or_default();
-    let mut items = Vec::new();
-    let mut reconciliation = Vec::new();
-    for r in &gh.repos {
-        let collabs = match &r.collaborators {
-            Known::Yes(l, _) => &l.0,
-            Known::Unknown { reason, .. } => {
-                unreadable.push(format!("{}: collaborators: {reason}", r.full_name));
-                continue;
-            }
-        };
-        // Teams with access to this repository and their members.
-        let mut via_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        if let (Some(org), Some(teams)) = (&gh.org, r.teams.value()) {
-            for t in &teams.0 {
-                if let Some(Known::Yes(members, _)) = org.team_members.get(&t.slug) {
-                    for m in &members.0 {
-                        via_team.entry(m.login.clone()).or_default().push(format!(
-                            "team {} ({})",
-                            t.slug,
-                            t.permission.as_deref().unwrap_or("?")
-                        ));
-                    }
-                }
-            }
-        }
-        let mut n = 0;
-        for u in collabs {
-            let level = u.permissions.as_ref().map(|p| p.level()).unwrap_or("read");
-            if !matches!(level, "admin" | "maintain" | "write") {
-                continue;
-            }
-            n += 1;
-            let mut through = via_team.get(&u.login).cloned().unwrap_or_default();
-            if owners.contains(&u.login) {
-                through.push("organisation owner".into());
-            }
-            if outside.contains(&u.login) {
-                through.push("outside collaborator".into());
-            }
-            if through.is_empty() {
-                through.push("direct".into());
-            }
-            let last_activity = last.get(&u.login).map(|ms| {
-                jiff::Timestamp::from_millisecond(*ms)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default()
-            });
-            let exception = if outside.contains(&u.login) {
-                Some("outside collaborator with write access".to_owned())
-            } else if log_read {
-                match last.get(&u.login) {
-                    None => Some("no activity in the audit log for the period".to_owned()),
-                    Some(ms) if (as_of.as_millisecond() - ms) / 86_400_000 > inactive_days => {
-                        Some(format!("no activity in the last {inactive_days} days"))
-                    }
-                    _ => None,
-                }
-            } else {
-                None
-            };
-            items.push(AccessItem {
-                repo: r.full_name.clone(),
-                login: u.login.clone(),
-                permission: level.to_owned(),
-                through,
-                last_activity,
-                exception,
-            });
-        }
-        reconciliation.push(format!(
-            "{}: {} collaborator(s) listed, {n} with write or more",
-            r.full_name,
-            collabs.len()
-        ));
-    }
-    if !log_read {
+    let (items, reconciliation, mut unreadable) = gather(gh, manifest, |r, _| {
+        repo_access(gh.org.as_ref(), r, inactive_days, as_of)
+    });
+    if last_activity(gh.org.as_ref()).is_none() {
         unreadable.push("audit log not read: last activity unknown (GitHub's REST API gives it only through the Enterprise Cloud audit log)".to_owned());
     }
     Population::assemble(

@@ -28,6 +28,8 @@ pub struct ScanReport {
     pub repositories: Vec<RepositoryOut>,
     /// Platform snapshots the scan read (`--snapshot`).
     pub snapshots: Vec<SnapshotOut>,
+    /// The declared ISMS scope (4.3) against the estate the scan and its snapshots reveal.
+    pub scope: ScopeOut,
     pub summary: Summary,
     /// `fail` observations.
     pub findings: Vec<ObservationOut>,
@@ -43,6 +45,30 @@ pub struct ScanReport {
     pub controls: Vec<ControlOut>,
     pub checks: Vec<CheckOut>,
     pub not_examined: NotExamined,
+}
+
+/// Scope reconciliation (ISO/IEC 27001:2022 4.3).
+#[derive(Serialize, JsonSchema)]
+pub struct ScopeOut {
+    /// Whether annexa.toml declares a `[scope]`.
+    pub declared: bool,
+    pub statement: Option<String>,
+    /// Every repository the scan or a snapshot revealed.
+    pub repositories: Vec<ScopeEntryOut>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ScopeEntryOut {
+    /// `host/owner/name`.
+    pub repository: String,
+    /// `in-scope`, `out-of-scope` or `undeclared`.
+    pub status: String,
+    pub pattern: Option<String>,
+    /// Why it is out of scope.
+    pub reason: Option<String>,
+    pub files_examined: bool,
+    pub platform_examined: bool,
+    pub found_in: Vec<String>,
 }
 
 /// A platform snapshot: what it is, who collected it, how complete it is.
@@ -445,6 +471,45 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
             v.push(format!("snapshot {}: {k} unreadable: {why}", s.display));
         }
     }
+    let list = |names: Vec<&str>| {
+        let n = names.len();
+        let mut shown: Vec<&str> = names.into_iter().take(12).collect();
+        shown.sort();
+        let more = if n > 12 {
+            format!(" (+{} more)", n - 12)
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    let missed: Vec<&str> = scan
+        .scope
+        .in_scope_not_examined()
+        .map(|e| e.repository.as_str())
+        .collect();
+    if !missed.is_empty() {
+        v.push(format!(
+            "in the declared scope (4.3) but not examined, neither files nor platform state: {}",
+            list(missed)
+        ));
+    }
+    let undeclared: Vec<&str> = scan
+        .scope
+        .undeclared()
+        .map(|e| e.repository.as_str())
+        .collect();
+    if !undeclared.is_empty() && scan.scope.declared {
+        v.push(format!(
+            "found but neither in nor out of the declared scope (4.3): {}",
+            list(undeclared)
+        ));
+    } else if !undeclared.is_empty() {
+        let n = undeclared.len();
+        v.push(format!(
+            "no `[scope]` declared in annexa.toml: the scope (4.3) of the {n} {} found is not stated",
+            if n == 1 { "repository" } else { "repositories" }
+        ));
+    }
     if !scan.snapshots.iter().any(|s| s.manifest.period.is_some()) {
         v.push("period evidence (merged changes, deployments, access, alerts over time): no snapshot was collected with a period".to_owned());
     }
@@ -543,6 +608,24 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                 .to_owned(),
             })
             .collect(),
+        scope: ScopeOut {
+            declared: scan.scope.declared,
+            statement: scan.scope.statement.clone(),
+            repositories: scan
+                .scope
+                .entries
+                .iter()
+                .map(|e| ScopeEntryOut {
+                    repository: e.repository.clone(),
+                    status: e.status.to_owned(),
+                    pattern: e.pattern.clone(),
+                    reason: e.reason.clone(),
+                    files_examined: e.files_examined,
+                    platform_examined: e.platform_examined,
+                    found_in: e.found_in.clone(),
+                })
+                .collect(),
+        },
         snapshots: scan
             .snapshots
             .iter()

@@ -420,6 +420,27 @@ fn the_changes_population_of_recorded_runs_is_frozen_once_per_change_and_sampled
     );
     // #1, #2 and the direct push: each once, as the latest run saw it.
     assert!(text.contains("size 3"), "{text}");
+    // The access population: alice, bob and carol's grants, each once.
+    let out = annexa()
+        .args([
+            "sample",
+            "freeze",
+            "--population",
+            "access",
+            "--period",
+            "2026-11-01..2026-11-02",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--signing-key-file")
+        .arg(&key)
+        .output()
+        .expect("runs");
+    let access = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && access.contains("size 3"),
+        "{access}"
+    );
     let draw = annexa()
         .args([
             "sample",
@@ -491,5 +512,104 @@ fn a_change_whose_author_approved_its_own_production_deployment_is_an_exception(
     assert!(
         csv.contains("\"deployment 100 to production, approved by carol\",,"),
         "{csv}"
+    );
+}
+
+#[test]
+fn the_declared_scope_is_reconciled_with_the_estate() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let r = repo(tmp.path());
+    // The organisation has three repositories; the collection covered only acme/app.
+    let snap = build(
+        &serde_json::json!({
+            "base": "github-org",
+            "scope": { "org": "acme", "repositories": ["acme/app"] },
+            "resources": { "/orgs/acme/repos?type=all": { "body": [
+                { "full_name": "acme/app", "default_branch": "main" },
+                { "full_name": "acme/api", "default_branch": "main" },
+                { "full_name": "acme/sandbox-x", "default_branch": "main" }
+            ] } }
+        }),
+        &tmp.path().join("s"),
+    );
+    let cfg = tmp.path().join("annexa.toml");
+    std::fs::write(
+        &cfg,
+        "[scope]\nstatement = \"Software delivery of the Acme platform (ISMS manual §2)\"\nrepositories = [\"acme/*\"]\n\n[[scope.excluded]]\nrepository = \"acme/sandbox-*\"\nreason = \"personal experiments, no production data\"\n",
+    )
+    .expect("config");
+    let out = annexa()
+        .arg("scan")
+        .arg(&r)
+        .arg(root().join("examples/insecure-app"))
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--format", "json", "--as-of", "2026-11-26T00:00:00Z"])
+        .output()
+        .expect("runs");
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let scope = &rep["scope"];
+    assert_eq!(scope["declared"], true);
+    let status = |name: &str| {
+        scope["repositories"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["repository"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {scope}"))
+            .clone()
+    };
+    let app = status("github.com/acme/app");
+    assert_eq!(
+        (
+            app["status"].as_str(),
+            app["files_examined"].as_bool(),
+            app["platform_examined"].as_bool()
+        ),
+        (Some("in-scope"), Some(true), Some(true))
+    );
+    let api = status("github.com/acme/api");
+    assert_eq!(
+        (
+            api["status"].as_str(),
+            api["files_examined"].as_bool(),
+            api["platform_examined"].as_bool()
+        ),
+        (Some("in-scope"), Some(false), Some(false))
+    );
+    let sandbox = status("github.com/acme/sandbox-x");
+    assert_eq!(sandbox["status"], "out-of-scope");
+    assert_eq!(
+        sandbox["reason"],
+        "personal experiments, no production data"
+    );
+    assert_eq!(status("local/insecure-app")["status"], "undeclared");
+    let missing = rep["not_examined"].to_string();
+    assert!(missing.contains("in the declared scope (4.3) but not examined, neither files nor platform state: github.com/acme/api"), "{missing}");
+    assert!(
+        missing.contains("neither in nor out of the declared scope (4.3): local/insecure-app"),
+        "{missing}"
+    );
+
+    // An exclusion without a reason is refused, naming the line.
+    std::fs::write(
+        &cfg,
+        "[scope]\nrepositories = [\"acme/*\"]\n[[scope.excluded]]\nrepository = \"acme/x\"\n",
+    )
+    .expect("config");
+    let out = annexa()
+        .arg("scan")
+        .arg(&r)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("annexa.toml:3:") && err.contains("needs a `reason`"),
+        "{err}"
     );
 }

@@ -1,0 +1,135 @@
+//! Scope reconciliation (ISO/IEC 27001:2022 4.3): the declared scope (`[scope]`) against the
+//! estate the scan reveals — every repository scanned, and every repository or project a
+//! platform snapshot lists — so that what is in scope but not examined, and what the scope
+//! does not mention at all, is never silent.
+
+use std::collections::BTreeMap;
+
+use annexa_config::{InScope, Scope};
+
+use crate::platform::SnapshotSummary;
+use crate::scan::Repository;
+
+/// One repository of the estate and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScopeEntry {
+    /// `host/owner/name` (`local/<folder>` for a folder without a remote).
+    pub repository: String,
+    /// `in-scope`, `out-of-scope` or `undeclared`.
+    pub status: &'static str,
+    /// The matching pattern, and for exclusions the reason.
+    pub pattern: Option<String>,
+    pub reason: Option<String>,
+    /// Its files were scanned.
+    pub files_examined: bool,
+    /// Its platform state was examined (a snapshot covered it).
+    pub platform_examined: bool,
+    /// Where annexa learnt of it: `scan`, `snapshot <folder>`.
+    pub found_in: Vec<String>,
+}
+
+/// The reconciliation of a scan.
+#[derive(Clone, Debug, Default)]
+pub struct Reconciliation {
+    /// Whether annexa.toml declares a scope at all.
+    pub declared: bool,
+    pub statement: Option<String>,
+    pub entries: Vec<ScopeEntry>,
+}
+
+impl Reconciliation {
+    /// In scope, but neither the files nor the platform state were examined.
+    pub fn in_scope_not_examined(&self) -> impl Iterator<Item = &ScopeEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.status == "in-scope" && !e.files_examined && !e.platform_examined)
+    }
+
+    pub fn undeclared(&self) -> impl Iterator<Item = &ScopeEntry> {
+        self.entries.iter().filter(|e| e.status == "undeclared")
+    }
+}
+
+pub(crate) fn reconcile(
+    scope: Option<&Scope>,
+    repos: &[Repository],
+    snapshots: &[SnapshotSummary],
+) -> Reconciliation {
+    // host/owner/name → (owner/name, entry)
+    let mut estate: BTreeMap<String, (String, ScopeEntry)> = BTreeMap::new();
+    fn touch<'a>(
+        estate: &'a mut BTreeMap<String, (String, ScopeEntry)>,
+        host: &str,
+        full: &str,
+    ) -> &'a mut ScopeEntry {
+        let key = format!(
+            "{}/{}",
+            host.to_ascii_lowercase(),
+            full.to_ascii_lowercase()
+        );
+        &mut estate
+            .entry(key)
+            .or_insert_with(|| {
+                (
+                    full.to_owned(),
+                    ScopeEntry {
+                        repository: format!("{host}/{full}"),
+                        status: "undeclared",
+                        pattern: None,
+                        reason: None,
+                        files_examined: false,
+                        platform_examined: false,
+                        found_in: Vec::new(),
+                    },
+                )
+            })
+            .1
+    }
+    for r in repos {
+        let full = if r.identity.owner.is_empty() {
+            r.identity.name.to_string()
+        } else {
+            format!("{}/{}", r.identity.owner, r.identity.name)
+        };
+        let e = touch(&mut estate, &r.identity.host, &full);
+        e.files_examined = true;
+        e.found_in.push("scan".to_owned());
+    }
+    for s in snapshots {
+        let host = s.manifest.host.clone();
+        for full in &s.estate {
+            let e = touch(&mut estate, &host, full);
+            e.found_in.push(format!("snapshot {}", s.display));
+            if s.examined.iter().any(|x| x.eq_ignore_ascii_case(full)) {
+                e.platform_examined = true;
+            }
+        }
+    }
+    let entries = estate
+        .into_values()
+        .map(|(full, mut e)| {
+            e.found_in.sort();
+            e.found_in.dedup();
+            if let Some(sc) = scope {
+                match sc.classify(&full) {
+                    InScope::Yes(p) => {
+                        e.status = "in-scope";
+                        e.pattern = Some(p);
+                    }
+                    InScope::Excluded(p, r) => {
+                        e.status = "out-of-scope";
+                        e.pattern = Some(p);
+                        e.reason = Some(r);
+                    }
+                    InScope::Undeclared => {}
+                }
+            }
+            e
+        })
+        .collect();
+    Reconciliation {
+        declared: scope.is_some(),
+        statement: scope.and_then(|s| s.statement.clone()),
+        entries,
+    }
+}
