@@ -20,6 +20,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod ncs;
+
 use annexa_model::status::{Declared, Dimensions, Level, Overall};
 use annexa_model::{
     AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, SubjectKey,
@@ -110,7 +112,7 @@ impl Assessment {
 }
 
 /// Which repository an observation is about (its subject's repository identity).
-fn repo_of(o: &Observation) -> String {
+pub(crate) fn repo_of(o: &Observation) -> String {
     match &o.subject {
         SubjectKey::Repo { repo, .. } => repo.to_string(),
         // Platform state is per repository / project (`/repos/o/r`, `/projects/p`) or per
@@ -422,5 +424,98 @@ mod tests {
             none.controls.iter().map(|c| c.overall).collect::<Vec<_>>()
         );
         assert!(!plain.control(ControlId::A8_32).excluded_but_failing());
+    }
+}
+
+#[cfg(test)]
+mod nc_tests {
+    use annexa_model::{Provenance, RepoIdentity, Route, Severity};
+
+    use super::ncs::{Grade, NcInput, detect};
+    use super::*;
+
+    static META: CheckMeta = CheckMeta {
+        id: CheckId::DeployWithoutGate,
+        summary: "",
+        severity: Severity::High,
+        confidence: annexa_model::Confidence::High,
+        scope: annexa_model::check::CheckScope::Pipeline,
+        platforms: &[],
+        controls: &[ControlId::A8_32],
+        population: None,
+        doc: "",
+    };
+
+    fn obs(repo: &str, path: &str, outcome: Outcome) -> Observation {
+        Observation {
+            check: CheckId::DeployWithoutGate,
+            outcome,
+            severity: Severity::High,
+            subject: SubjectKey::Repo {
+                repo: RepoIdentity {
+                    host: "local".into(),
+                    owner: "".into(),
+                    name: repo.into(),
+                },
+                commit: None,
+                path: path.into(),
+                route: Route::root(),
+            },
+            message: format!("{repo}/{path}"),
+            locations: Vec::new(),
+            provenance: Provenance::WorkingTree,
+            suppression: None,
+        }
+    }
+
+    fn grade_of(observations: &[Observation], declared: Declared) -> (Vec<Grade>, usize) {
+        let checks = [&META];
+        let decisions: Decisions = [(ControlId::A8_32, declared)].into_iter().collect();
+        let a = assess_with(&checks, observations, &decisions);
+        let d = detect(&NcInput {
+            checks: &checks,
+            observations,
+            assessment: &a,
+            soa_present: true,
+            soa_reasons: Default::default(),
+            policies: Vec::new(),
+        });
+        (
+            d.ncs.iter().map(|n| n.grade).collect(),
+            d.opportunities.len(),
+        )
+    }
+
+    #[test]
+    fn grades_follow_the_documented_heuristic() {
+        use Outcome::*;
+        // Fails and nothing passes: not addressed at all.
+        assert_eq!(
+            grade_of(&[obs("a", "x", Fail)], Declared::Applicable).0,
+            [Grade::Major]
+        );
+        // One failing file among five repositories that pass: isolated.
+        let mut o = vec![obs("a", "x", Fail)];
+        o.extend(["b", "c", "d", "e"].map(|r| obs(r, "y", Pass)));
+        o.push(obs("a", "y", Pass));
+        assert_eq!(grade_of(&o, Declared::Applicable).0, [Grade::Minor]);
+        // Failures in half the repositories: systemic.
+        let o = vec![
+            obs("a", "x", Fail),
+            obs("b", "x", Fail),
+            obs("c", "x", Pass),
+            obs("d", "x", Pass),
+        ];
+        assert_eq!(grade_of(&o, Declared::Applicable).0, [Grade::Major]);
+        // No SoA decision: an opportunity, never a nonconformity.
+        assert_eq!(
+            grade_of(&[obs("a", "x", Fail)], Declared::Undeclared),
+            (vec![], 1)
+        );
+        // Unknowns are not objective evidence of a failure.
+        assert_eq!(
+            grade_of(&[obs("a", "x", Unknown)], Declared::Applicable),
+            (vec![], 0)
+        );
     }
 }

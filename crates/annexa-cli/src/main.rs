@@ -20,6 +20,7 @@ mod collect_cli;
 mod history;
 mod init;
 mod ledger_cli;
+mod ncs_cli;
 mod platform_cli;
 
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
@@ -48,6 +49,10 @@ enum Command {
         #[command(subcommand)]
         command: collect_cli::CollectCommand,
     },
+    /// Potential nonconformities, each against a cited requirement (a clause, an applicable
+    /// control, the organisation's own policy) with its evidence and an indicative grade; and
+    /// opportunities for improvement where no requirement is cited.
+    Ncs(ncs_cli::NcArgs),
     /// Check or build a platform snapshot folder.
     #[command(subcommand)]
     Snapshot(platform_cli::SnapshotCommand),
@@ -383,6 +388,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init { dir } => init::init(&dir),
         Command::Collect { command } => collect_cli::run(command),
         Command::Snapshot(cmd) => platform_cli::snapshot(cmd),
+        Command::Ncs(args) => ncs_cli::run(args),
         Command::Population(args) => platform_cli::population(args),
         Command::Policies { path, as_of } => init::policies(&path, as_of.as_deref()),
         Command::Schema { what } => {
@@ -396,7 +402,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn as_of(given: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn as_of(given: Option<&str>) -> anyhow::Result<String> {
     match given {
         Some(s) => {
             let ts: jiff::Timestamp = s
@@ -471,7 +477,7 @@ fn open_snapshots(dirs: &[PathBuf]) -> anyhow::Result<Vec<annexa_engine::Snapsho
         .collect()
 }
 
-fn run_scan(
+pub(crate) fn run_scan(
     paths: &[PathBuf],
     settings: Settings,
     only_files: Option<std::collections::BTreeSet<String>>,
@@ -834,7 +840,7 @@ enum SoaFormat {
 }
 
 /// The declared dimension from annexa.toml's `[soa]` (every control undeclared without one).
-fn decisions(settings: &Settings) -> annexa_assess::Decisions {
+pub(crate) fn decisions(settings: &Settings) -> annexa_assess::Decisions {
     settings
         .soa
         .iter()

@@ -613,3 +613,78 @@ fn the_declared_scope_is_reconciled_with_the_estate() {
         "{err}"
     );
 }
+
+#[test]
+fn potential_nonconformities_cite_a_requirement_or_are_opportunities() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("isms-root");
+    // `annexa init` gives the policy templates (unapproved) and an annexa.toml.
+    annexa().arg("init").arg(&dir).assert().success();
+    std::fs::write(
+        dir.join("annexa.toml"),
+        "[soa]\nversion = \"1\"\napprover = \"CISO\"\napproved-on = 2026-10-01\n\n\
+         [[soa.control]]\nid = \"A.8.32\"\napplicable = true\nreason = \"Pipelines change production\"\n\n\
+         [[soa.control]]\nid = \"A.8.8\"\napplicable = false\nreason = \"No software of our own\"\n",
+    )
+    .expect("config");
+    let out = annexa()
+        .args([
+            "ncs",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-26T00:00:00Z",
+            "--snapshot",
+        ])
+        .arg(root().join("examples/platform/github-acme"))
+        .arg("--config")
+        .arg(dir.join("annexa.toml"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ncs = r["nonconformities"].as_array().expect("list");
+    let by_id = |id: &str| {
+        ncs.iter()
+            .find(|n| n["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not raised: {r:#}"))
+    };
+    // A.8.32 is applicable: the unapproved change is objective evidence against it.
+    let cm = by_id("change-management/A.8.32");
+    assert_eq!(cm["requirement"]["id"], "A.8.32");
+    assert!(
+        cm["requirement"]["cited_because"]
+            .as_str()
+            .expect("s")
+            .contains("Pipelines change production")
+    );
+    assert!(
+        cm["evidence"].to_string().contains("unapproved-changes"),
+        "{cm}"
+    );
+    // A.8.8 is excluded, yet an alert is overdue: the SoA contradicts the estate (6.1.3).
+    let drift = by_id("soa-drift/A.8.8");
+    assert_eq!(drift["requirement"]["id"], "clause 6.1.3");
+    // The templates are not approved yet: clause 7.5.
+    assert!(
+        ncs.iter()
+            .any(|n| n["id"] == "documented-information/POL-CHG"),
+        "{r:#}"
+    );
+    // A.5.18 has findings but no SoA decision: an opportunity, not a nonconformity.
+    assert!(
+        !ncs.iter()
+            .any(|n| n["id"].as_str().is_some_and(|i| i.ends_with("A.5.18")))
+    );
+    let ofi = r["opportunities"].as_array().expect("list");
+    assert!(ofi.iter().any(|o| o["control"] == "A.5.18"), "{r:#}");
+    // Every nonconformity names its grade and the heuristic's basis.
+    for n in ncs {
+        assert!(matches!(n["grade"].as_str(), Some("major" | "minor")));
+        assert!(!n["grade_basis"].as_str().unwrap_or("").is_empty());
+    }
+}

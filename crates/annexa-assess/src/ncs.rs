@@ -1,0 +1,455 @@
+//! Potential nonconformities (ISO/IEC 27001:2022 10.2): raised only against a *cited*
+//! requirement — an ISMS clause, or an Annex A control the Statement of Applicability declares
+//! applicable — with the objective evidence behind it. A weakness with no requirement behind it
+//! is an opportunity for improvement. The grade is an *indicative* heuristic following the
+//! ISO/IEC 17021-1 definitions; the auditor grades.
+//!
+//! Heuristic (documented in ARCHITECTURE.md, "Potential nonconformities"):
+//! - **major** when the requirement is not addressed at all (the control's evidence has
+//!   failures and no pass anywhere), or the breakdown is systemic (failures in at least half
+//!   of the repositories / organisations assessed, with at least two), or there are many
+//!   findings against it (10 or more failing subjects);
+//! - **minor** otherwise.
+//!
+//! Architecture invariant: pure; a finding is evidence, never a nonconformity by itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use annexa_model::controls::Clause;
+use annexa_model::status::Declared;
+use annexa_model::{CheckMeta, ControlId, Observation, Outcome};
+
+use crate::{Assessment, repo_of};
+
+/// The common CI/CD nonconformity topics the detector covers, and what they rest on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Topic {
+    ChangeManagement,
+    AccessReview,
+    SecurityTesting,
+    Suppliers,
+    EnvironmentSeparation,
+    Logging,
+    RiskTreatment,
+    /// Policies past their review date or not approved.
+    DocumentedInformation,
+    /// The SoA excludes a control the estate shows failing.
+    SoaDrift,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::ChangeManagement => "change-management",
+            Topic::AccessReview => "access-review",
+            Topic::SecurityTesting => "security-testing",
+            Topic::Suppliers => "supplier-management",
+            Topic::EnvironmentSeparation => "environment-separation",
+            Topic::Logging => "logging",
+            Topic::RiskTreatment => "risk-treatment",
+            Topic::DocumentedInformation => "documented-information",
+            Topic::SoaDrift => "soa-drift",
+        }
+    }
+
+    /// The topic's title as a user reads it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Topic::ChangeManagement => "No or insufficient change-management evidence",
+            Topic::AccessReview => "Insufficient access control and access reviews",
+            Topic::SecurityTesting => "Security testing not integrated or its results not acted on",
+            Topic::Suppliers => "Poor management of suppliers and third-party components",
+            Topic::EnvironmentSeparation => "Environment bleed between development and production",
+            Topic::Logging => "Incomplete logging of the delivery estate",
+            Topic::RiskTreatment => "Missing risk treatment / Statement of Applicability",
+            Topic::DocumentedInformation => "Policies not approved or past their review",
+            Topic::SoaDrift => "Statement of Applicability contradicts what was observed",
+        }
+    }
+
+    /// The Annex A controls whose failing evidence the topic gathers.
+    fn controls(self) -> &'static [ControlId] {
+        use ControlId::*;
+        match self {
+            Topic::ChangeManagement => &[A8_32, A5_3, A8_4],
+            Topic::AccessReview => &[A5_15, A5_18, A8_2, A8_5, A5_17],
+            Topic::SecurityTesting => &[A8_29, A8_25, A8_8, A8_28],
+            Topic::Suppliers => &[A5_19, A5_21, A5_22],
+            Topic::EnvironmentSeparation => &[A8_31, A8_9],
+            Topic::Logging => &[A8_15, A5_28, A8_16],
+            _ => &[],
+        }
+    }
+
+    pub const CONTROL_TOPICS: [Topic; 6] = [
+        Topic::ChangeManagement,
+        Topic::AccessReview,
+        Topic::SecurityTesting,
+        Topic::Suppliers,
+        Topic::EnvironmentSeparation,
+        Topic::Logging,
+    ];
+}
+
+/// What a potential nonconformity is raised against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// An ISMS clause (always a requirement for certification).
+    Clause(Clause),
+    /// An Annex A control the SoA declares applicable, with the SoA's reason.
+    Control { control: ControlId, reason: String },
+    /// A statement of the organisation's own policy (its id and title).
+    Policy { id: String, title: String },
+}
+
+impl Requirement {
+    pub fn id(&self) -> String {
+        match self {
+            Requirement::Clause(c) => format!("clause {}", c.code()),
+            Requirement::Control { control, .. } => control.code().to_owned(),
+            Requirement::Policy { id, .. } => format!("policy {id}"),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match self {
+            Requirement::Clause(c) => c.title().to_owned(),
+            Requirement::Control { control, .. } => control.info().title.to_owned(),
+            Requirement::Policy { title, .. } => title.clone(),
+        }
+    }
+
+    /// Why this is a requirement here.
+    pub fn cited_because(&self) -> String {
+        match self {
+            Requirement::Clause(c) => format!(
+                "ISO/IEC 27001:2022 clause {} applies to every certified ISMS",
+                c.code()
+            ),
+            Requirement::Control { control, reason } => format!(
+                "the Statement of Applicability declares {} applicable: {reason}",
+                control.code()
+            ),
+            Requirement::Policy { id, .. } => format!("the organisation's own policy {id}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grade {
+    Minor,
+    Major,
+}
+
+impl Grade {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Minor => "minor",
+            Grade::Major => "major",
+        }
+    }
+}
+
+/// One piece of objective evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub check: String,
+    pub subject: String,
+    pub message: String,
+    /// `fail` for observations; `missing` for a record that does not exist.
+    pub kind: String,
+}
+
+/// A potential nonconformity.
+#[derive(Clone, Debug)]
+pub struct PotentialNc {
+    /// Stable id: `<topic>/<requirement>`.
+    pub id: String,
+    pub topic: Topic,
+    pub requirement: Requirement,
+    pub statement: String,
+    pub evidence: Vec<Evidence>,
+    /// Indicative, heuristic: the auditor grades.
+    pub grade: Grade,
+    pub grade_basis: String,
+}
+
+/// A weakness with no requirement cited behind it.
+#[derive(Clone, Debug)]
+pub struct Opportunity {
+    pub topic: Topic,
+    pub control: ControlId,
+    pub why_not_nc: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A policy's state, as the detector needs it.
+#[derive(Clone, Debug)]
+pub struct PolicyFact {
+    pub id: String,
+    pub title: String,
+    pub approved: bool,
+    pub overdue: bool,
+    pub next_review: Option<String>,
+}
+
+/// What the detector reads.
+pub struct NcInput<'a> {
+    pub checks: &'a [&'static CheckMeta],
+    pub observations: &'a [Observation],
+    pub assessment: &'a Assessment,
+    /// Whether annexa.toml has a `[soa]` at all, and the reason recorded per control.
+    pub soa_present: bool,
+    pub soa_reasons: BTreeMap<ControlId, String>,
+    pub policies: Vec<PolicyFact>,
+}
+
+/// The result: potential nonconformities (major first) and opportunities for improvement.
+#[derive(Clone, Debug, Default)]
+pub struct Detected {
+    pub ncs: Vec<PotentialNc>,
+    pub opportunities: Vec<Opportunity>,
+}
+
+const MAX_EVIDENCE: usize = 50;
+
+/// Detect potential nonconformities.
+pub fn detect(input: &NcInput<'_>) -> Detected {
+    let mut out = Detected::default();
+    let check_controls: BTreeMap<&str, &[ControlId]> = input
+        .checks
+        .iter()
+        .map(|m| (m.id.as_str(), m.controls))
+        .collect();
+
+    // Clause 6.1.3 d): an SoA must exist.
+    if !input.soa_present {
+        out.ncs.push(PotentialNc {
+            id: "risk-treatment/6.1.3".into(),
+            topic: Topic::RiskTreatment,
+            requirement: Requirement::Clause(Clause::C6_1_3),
+            statement: "No Statement of Applicability was found: no control carries a decision (applicable with its reason, or excluded with its justification).".into(),
+            evidence: vec![Evidence {
+                check: "soa".into(),
+                subject: "isms:config/annexa.toml#soa".into(),
+                message: "annexa.toml has no [soa] section with control decisions".into(),
+                kind: "missing".into(),
+            }],
+            grade: Grade::Major,
+            grade_basis: "the requirement is not addressed at all".into(),
+        });
+    }
+
+    for topic in Topic::CONTROL_TOPICS {
+        for &control in topic.controls() {
+            let fails: Vec<&Observation> = input
+                .observations
+                .iter()
+                .filter(|o| o.outcome == Outcome::Fail)
+                .filter(|o| {
+                    check_controls
+                        .get(o.check.as_str())
+                        .is_some_and(|cs| cs.contains(&control))
+                })
+                .collect();
+            if fails.is_empty() {
+                continue;
+            }
+            let passes = input
+                .observations
+                .iter()
+                .filter(|o| o.outcome == Outcome::Pass)
+                .filter(|o| {
+                    check_controls
+                        .get(o.check.as_str())
+                        .is_some_and(|cs| cs.contains(&control))
+                })
+                .count();
+            let evidence: Vec<Evidence> = fails
+                .iter()
+                .take(MAX_EVIDENCE)
+                .map(|o| Evidence {
+                    check: o.check.as_str().into(),
+                    subject: o.subject.to_string(),
+                    message: o.message.clone(),
+                    kind: "fail".into(),
+                })
+                .collect();
+            let declared = input.assessment.control(control).dimensions.declared;
+            match declared {
+                Declared::Applicable => {
+                    let (grade, basis) = grade(&fails, passes, input.observations, &check_controls, control);
+                    let reason = input
+                        .soa_reasons
+                        .get(&control)
+                        .cloned()
+                        .unwrap_or_default();
+                    let subjects: BTreeSet<String> =
+                        fails.iter().map(|o| o.subject.to_string()).collect();
+                    out.ncs.push(PotentialNc {
+                        id: format!("{}/{}", topic.as_str(), control.code()),
+                        topic,
+                        requirement: Requirement::Control { control, reason },
+                        statement: format!(
+                            "{} ({}) is declared applicable, but {} subject(s) fail its evidence ({} failing observation(s), {} passing).",
+                            control.code(),
+                            control.info().title,
+                            subjects.len(),
+                            fails.len(),
+                            passes
+                        ),
+                        evidence,
+                        grade,
+                        grade_basis: basis,
+                    });
+                }
+                Declared::Undeclared => out.opportunities.push(Opportunity {
+                    topic,
+                    control,
+                    why_not_nc: format!(
+                        "the Statement of Applicability does not declare {} applicable, so no requirement is cited",
+                        control.code()
+                    ),
+                    evidence,
+                }),
+                Declared::Excluded => out.ncs.push(PotentialNc {
+                    id: format!("soa-drift/{}", control.code()),
+                    topic: Topic::SoaDrift,
+                    requirement: Requirement::Clause(Clause::C6_1_3),
+                    statement: format!(
+                        "The Statement of Applicability excludes {} ({}), yet the delivery estate shows {} failing observation(s) about it: the justification for exclusion does not match what was observed.",
+                        control.code(),
+                        control.info().title,
+                        fails.len()
+                    ),
+                    evidence,
+                    grade: Grade::Minor,
+                    grade_basis: "an inconsistency in the SoA, not a missing control".into(),
+                }),
+            }
+        }
+    }
+
+    // Access reviews: the control needs an access-review record, and none was provided.
+    for control in [ControlId::A5_18, ControlId::A8_2] {
+        let c = input.assessment.control(control);
+        if c.dimensions.declared != Declared::Applicable {
+            continue;
+        }
+        let missing = c
+            .attestation
+            .iter()
+            .find(|r| r.kind == annexa_model::AttestationKind::AccessReview)
+            .filter(|r| r.level == annexa_model::status::Level::NotAssessed);
+        if let Some(r) = missing {
+            out.ncs.push(PotentialNc {
+                id: format!("access-review/{}/record", control.code()),
+                topic: Topic::AccessReview,
+                requirement: Requirement::Control {
+                    control,
+                    reason: input.soa_reasons.get(&control).cloned().unwrap_or_default(),
+                },
+                statement: format!(
+                    "{} is declared applicable, but no access-review record for the period was provided ({}).",
+                    control.code(),
+                    r.reason
+                ),
+                evidence: vec![Evidence {
+                    check: "attestation".into(),
+                    subject: format!("isms:attestation/access-review/{}", control.code()),
+                    message: r.reason.clone(),
+                    kind: "missing".into(),
+                }],
+                grade: Grade::Minor,
+                grade_basis: "the process record is missing; the auditor may find it elsewhere".into(),
+            });
+        }
+    }
+
+    // The organisation's own documented information: policies approved and reviewed (7.5).
+    for p in &input.policies {
+        let problem = if !p.approved {
+            Some("is not approved (no approver or approval date)".to_owned())
+        } else if p.overdue {
+            Some(format!(
+                "is past its review date ({})",
+                p.next_review.as_deref().unwrap_or("?")
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            out.ncs.push(PotentialNc {
+                id: format!("documented-information/{}", p.id),
+                topic: Topic::DocumentedInformation,
+                requirement: Requirement::Clause(Clause::C7_5),
+                statement: format!("Policy {} ({}) {problem}.", p.id, p.title),
+                evidence: vec![Evidence {
+                    check: "policy".into(),
+                    subject: format!("isms:policy/{}", p.id),
+                    message: format!("{} {problem}", p.id),
+                    kind: "missing".into(),
+                }],
+                grade: Grade::Minor,
+                grade_basis: "one document out of date; systemic only if most are".into(),
+            });
+        }
+    }
+
+    out.ncs
+        .sort_by(|a, b| b.grade.cmp(&a.grade).then_with(|| a.id.cmp(&b.id)));
+    out.opportunities.sort_by_key(|o| (o.topic, o.control));
+    out
+}
+
+/// The indicative grade of failures against one control.
+fn grade(
+    fails: &[&Observation],
+    passes: usize,
+    all: &[Observation],
+    check_controls: &BTreeMap<&str, &[ControlId]>,
+    control: ControlId,
+) -> (Grade, String) {
+    let relevant = |o: &&Observation| {
+        check_controls
+            .get(o.check.as_str())
+            .is_some_and(|cs| cs.contains(&control))
+            && matches!(o.outcome, Outcome::Pass | Outcome::Fail)
+    };
+    let assessed: BTreeSet<String> = all.iter().filter(relevant).map(repo_of).collect();
+    let failing: BTreeSet<String> = fails.iter().map(|o| repo_of(o)).collect();
+    let subjects: BTreeSet<String> = fails.iter().map(|o| o.subject.to_string()).collect();
+    if passes == 0 {
+        (
+            Grade::Major,
+            "the requirement is not addressed at all: its evidence fails and nothing passes".into(),
+        )
+    } else if assessed.len() >= 2 && failing.len() * 2 >= assessed.len() {
+        (
+            Grade::Major,
+            format!(
+                "systemic: failures in {} of {} repositories / organisations assessed",
+                failing.len(),
+                assessed.len()
+            ),
+        )
+    } else if subjects.len() >= 10 {
+        (
+            Grade::Major,
+            format!(
+                "many findings against one requirement ({} subjects)",
+                subjects.len()
+            ),
+        )
+    } else {
+        (
+            Grade::Minor,
+            format!(
+                "isolated: {} failing subject(s) in {} of {} repositories / organisations assessed",
+                subjects.len(),
+                failing.len(),
+                assessed.len()
+            ),
+        )
+    }
+}
