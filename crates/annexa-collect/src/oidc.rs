@@ -128,6 +128,20 @@ fn base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// RFC 4648 base64url without padding: for tests that build tokens (annexa never makes one).
+#[doc(hidden)]
+pub fn base64url_encode(s: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in s.as_bytes().chunks(3) {
+        let n = chunk.iter().fold(0u32, |a, &x| (a << 8) | x as u32) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
 /// Ask GitHub Actions for an OIDC token for `audience` and return its claims. `None` when the
 /// job cannot request one (no `id-token: write`).
 pub fn github_actions(timeout: Duration) -> Option<Result<Vec<(String, String)>, OidcError>> {
@@ -199,16 +213,7 @@ mod tests {
     use super::*;
 
     fn b64(s: &str) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let b = s.as_bytes();
-        let mut out = String::new();
-        for chunk in b.chunks(3) {
-            let n = chunk.iter().fold(0u32, |a, &x| (a << 8) | x as u32) << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            }
-        }
-        out
+        base64url_encode(s)
     }
 
     #[test]

@@ -391,18 +391,7 @@ fn token_server(
 
 #[test]
 fn a_run_recorded_in_github_actions_keeps_the_oidc_claims_never_the_token() {
-    let b64 = |s: &str| -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let b = s.as_bytes();
-        let mut out = String::new();
-        for chunk in b.chunks(3) {
-            let n = chunk.iter().fold(0u32, |a, &x| (a << 8) | x as u32) << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            }
-        }
-        out
-    };
+    let b64 = annexa_collect::oidc::base64url_encode;
     let jwt = format!(
         "{}.{}.{}",
         b64(r#"{"alg":"RS256","kid":"gh-key-1"}"#),

@@ -24,6 +24,40 @@ fn build(spec: &serde_json::Value, dir: &Path) -> PathBuf {
     out
 }
 
+/// A signing key in `dir` and the ledger path beside it.
+fn ledger(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = dir.join("key.hex");
+    annexa()
+        .args(["evidence", "keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    (key, dir.join("evidence.db"))
+}
+
+/// Record a scan of `snapshot` as of `as_of`.
+fn record(store: &Path, key: &Path, snapshot: &Path, as_of: &str) {
+    annexa()
+        .args(["scan", "--record", "--store"])
+        .arg(store)
+        .arg("--signing-key-file")
+        .arg(key)
+        .arg("--snapshot")
+        .arg(snapshot)
+        .args(["--as-of", as_of])
+        .assert()
+        .success();
+}
+
+/// A fixture case's snapshot description.
+fn fixture_spec(case: &str) -> serde_json::Value {
+    let path = root()
+        .join("crates/annexa-checks/fixtures")
+        .join(case)
+        .join("snapshot.fixture.json");
+    serde_json::from_slice(&std::fs::read(&path).expect("spec")).expect("spec json")
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
         .args([
@@ -211,12 +245,7 @@ fn a_hostile_manifest_is_refused_with_the_file_named() {
 #[test]
 fn the_changes_population_lists_every_exception_with_its_link() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let spec_dir = root().join("crates/annexa-checks/fixtures/unapproved-changes/github-fires");
-    let spec: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(spec_dir.join("snapshot.fixture.json")).expect("spec"),
-    )
-    .expect("json");
-    let snap = build(&spec, tmp.path());
+    let snap = build(&fixture_spec("unapproved-changes/github-fires"), tmp.path());
     let out = annexa()
         .args(["population", "changes", "--snapshot"])
         .arg(&snap)
@@ -249,13 +278,7 @@ fn the_changes_population_lists_every_exception_with_its_link() {
 #[test]
 fn diff_of_two_recorded_snapshots_shows_what_weakened() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let key = tmp.path().join("key.hex");
-    annexa()
-        .args(["evidence", "keygen", "--out"])
-        .arg(&key)
-        .assert()
-        .success();
-    let store = tmp.path().join("evidence.db");
+    let (key, store) = ledger(tmp.path());
     let before = build(
         &serde_json::json!({ "base": "github-org" }),
         &tmp.path().join("a"),
@@ -281,16 +304,7 @@ fn diff_of_two_recorded_snapshots_shows_what_weakened() {
         &tmp.path().join("b"),
     );
     for snap in [&before, &after] {
-        annexa()
-            .args(["scan", "--record", "--store"])
-            .arg(&store)
-            .arg("--signing-key-file")
-            .arg(&key)
-            .arg("--snapshot")
-            .arg(snap)
-            .args(["--as-of", "2026-11-26T00:00:00Z"])
-            .assert()
-            .success();
+        record(&store, &key, snap, "2026-11-26T00:00:00Z");
     }
     annexa()
         .args(["evidence", "verify", "--store"])
@@ -365,37 +379,16 @@ fn the_alerts_population_ages_alerts_against_the_configured_deadlines() {
 #[test]
 fn the_changes_population_of_recorded_runs_is_frozen_once_per_change_and_sampled() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let key = tmp.path().join("key.hex");
-    annexa()
-        .args(["evidence", "keygen", "--out"])
-        .arg(&key)
-        .assert()
-        .success();
-    let store = tmp.path().join("evidence.db");
+    let (key, store) = ledger(tmp.path());
     // Two daily runs over the same quarter: the second sees one more change (a direct push).
     let first = build(
         &serde_json::json!({ "base": "github-period" }),
         &tmp.path().join("a"),
     );
-    let spec: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join(
-            "crates/annexa-checks/fixtures/unapproved-changes/github-fires/snapshot.fixture.json",
-        ))
-        .expect("spec"),
-    )
-    .expect("json");
+    let spec = fixture_spec("unapproved-changes/github-fires");
     let second = build(&spec, &tmp.path().join("b"));
     for (snap, day) in [(&first, "2026-11-01"), (&second, "2026-11-02")] {
-        annexa()
-            .args(["scan", "--record", "--store"])
-            .arg(&store)
-            .arg("--signing-key-file")
-            .arg(&key)
-            .arg("--snapshot")
-            .arg(snap)
-            .args(["--as-of", &format!("{day}T06:00:00Z")])
-            .assert()
-            .success();
+        record(&store, &key, snap, &format!("{day}T06:00:00Z"));
     }
     let out = annexa()
         .args([
