@@ -158,6 +158,9 @@ pub struct Evidence {
     pub message: String,
     /// `fail` for observations; `missing` for a record that does not exist.
     pub kind: String,
+    /// The observation's provenance (`system-collected`, `repo-commit`, `working-tree`,
+    /// `hand-edited`); empty for a missing record.
+    pub provenance: String,
 }
 
 /// A potential nonconformity.
@@ -234,6 +237,7 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
                 subject: "isms:config/annexa.toml#soa".into(),
                 message: "annexa.toml has no [soa] section with control decisions".into(),
                 kind: "missing".into(),
+                provenance: String::new(),
             }],
             grade: Grade::Major,
             grade_basis: "the requirement is not addressed at all".into(),
@@ -273,6 +277,7 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
                     subject: o.subject.to_string(),
                     message: o.message.clone(),
                     kind: "fail".into(),
+                    provenance: o.provenance.as_str().into(),
                 })
                 .collect();
             let declared = input.assessment.control(control).dimensions.declared;
@@ -359,6 +364,7 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
                     subject: format!("isms:attestation/access-review/{}", control.code()),
                     message: r.reason.clone(),
                     kind: "missing".into(),
+                    provenance: String::new(),
                 }],
                 grade: Grade::Minor,
                 grade_basis: "the process record is missing; the auditor may find it elsewhere".into(),
@@ -389,6 +395,7 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
                     subject: format!("isms:policy/{}", p.id),
                     message: format!("{} {problem}", p.id),
                     kind: "missing".into(),
+                    provenance: String::new(),
                 }],
                 grade: Grade::Minor,
                 grade_basis: "one document out of date; systemic only if most are".into(),
@@ -419,10 +426,27 @@ fn grade(
     let assessed: BTreeSet<String> = all.iter().filter(relevant).map(repo_of).collect();
     let failing: BTreeSet<String> = fails.iter().map(|o| repo_of(o)).collect();
     let subjects: BTreeSet<String> = fails.iter().map(|o| o.subject.to_string()).collect();
-    if passes == 0 {
+    let unknowns = all
+        .iter()
+        .filter(|o| {
+            o.outcome == Outcome::Unknown
+                && check_controls
+                    .get(o.check.as_str())
+                    .is_some_and(|cs| cs.contains(&control))
+        })
+        .count();
+    if passes == 0 && unknowns == 0 {
         (
             Grade::Major,
             "the requirement is not addressed at all: its evidence fails and nothing passes".into(),
+        )
+    } else if passes == 0 {
+        // Failures and otherwise unknowns: not enough to call it unaddressed.
+        (
+            Grade::Minor,
+            format!(
+                "nothing passes, but {unknowns} observation(s) could not be decided: insufficient evidence to call the requirement unaddressed"
+            ),
         )
     } else if assessed.len() >= 2 && failing.len() * 2 >= assessed.len() {
         (

@@ -148,7 +148,15 @@ fn terminal(d: &Detected) -> String {
         let _ = writeln!(s, "  grade basis  {}", n.grade_basis);
         let _ = writeln!(s, "  evidence ({}):", n.evidence.len());
         for e in &n.evidence {
-            let _ = writeln!(s, "    - [{}] {}: {}", e.check, e.subject, e.message);
+            let prov = if e.provenance.is_empty()
+                || e.provenance == "system-collected"
+                || e.provenance == "repo-commit"
+            {
+                String::new()
+            } else {
+                format!(" ({})", e.provenance)
+            };
+            let _ = writeln!(s, "    - [{}] {}: {}{prov}", e.check, e.subject, e.message);
         }
         s.push('\n');
     }
@@ -172,7 +180,7 @@ fn terminal(d: &Detected) -> String {
 }
 
 fn json(d: &Detected, as_of: &str) -> serde_json::Value {
-    let ev = |e: &ncs::Evidence| serde_json::json!({ "kind": e.kind, "check": e.check, "subject": e.subject, "message": e.message });
+    let ev = |e: &ncs::Evidence| serde_json::json!({ "kind": e.kind, "check": e.check, "subject": e.subject, "message": e.message, "provenance": e.provenance });
     serde_json::json!({
         "as_of": as_of,
         "grading": "indicative heuristic after ISO/IEC 17021-1 (major: not addressed at all, systemic, or many findings on one requirement; minor otherwise); the auditor grades",

@@ -39,9 +39,7 @@ pub fn snapshot(cmd: SnapshotCommand) -> anyhow::Result<ExitCode> {
             let mut errors = 0;
             for key in snap.keys() {
                 match snap.get(key) {
-                    Lookup::Found(r) if r.provenance == annexa_model::Provenance::HandEdited => {
-                        edited.push(r.key)
-                    }
+                    Lookup::Found(r) if !r.digest_matches => edited.push(r.key),
                     Lookup::Found(r) if r.status >= 400 => errors += 1,
                     Lookup::Unreadable { key, reason } => {
                         unreadable.push(format!("{key}: {reason}"))
@@ -68,6 +66,9 @@ pub fn snapshot(cmd: SnapshotCommand) -> anyhow::Result<ExitCode> {
                     format!("no ({})", m.incomplete.join("; "))
                 },
             );
+            if m.synthetic {
+                out.push_str("synthetic: built from a description (`annexa snapshot build`), not collected; nothing drawn from it is system evidence\n");
+            }
             for k in &edited {
                 out.push_str(&format!("hand-edited: {k}\n"));
             }
@@ -132,9 +133,10 @@ pub struct PopulationArgs {
     format: PopulationFormat,
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Access: accounts with no audit-log event in this many days are exceptions.
-    #[arg(long, default_value_t = 90)]
-    inactive_days: i64,
+    /// Access: accounts with no activity in this many days are exceptions; default
+    /// `[platform] inactive-days` of the configuration, else 90.
+    #[arg(long)]
+    inactive_days: Option<i64>,
     /// The instant inactivity and alert ages are measured at (RFC 3339); default: when the
     /// snapshot was collected.
     #[arg(long)]
@@ -164,6 +166,14 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     let gh = Github::read(&snap);
+    let settings = match &args.config {
+        Some(p) => annexa_config::Settings::load(p)?,
+        None => annexa_config::Settings::default(),
+    };
+    let policy = crate::platform_policy(&settings);
+    let inactive_days = args
+        .inactive_days
+        .unwrap_or(i64::from(policy.inactive_days));
     let as_of: jiff::Timestamp = match &args.as_of {
         Some(s) => s
             .parse()
@@ -235,7 +245,7 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
             ],
         )?,
         PopulationKind::Access => render(
-            &population::access(&gh, &m, args.inactive_days, as_of),
+            &population::access(&gh, &m, inactive_days, as_of),
             args.format,
             |a| {
                 vec![
@@ -256,39 +266,32 @@ pub fn population(args: PopulationArgs) -> anyhow::Result<ExitCode> {
                 "exception",
             ],
         )?,
-        PopulationKind::Alerts => {
-            let settings = match &args.config {
-                Some(p) => annexa_config::Settings::load(p)?,
-                None => annexa_config::Settings::default(),
-            };
-            let policy = crate::platform_policy(&settings);
-            render(
-                &population::alerts(&gh, &m, as_of, |s| policy.sla_days(s)),
-                args.format,
-                |a| {
-                    vec![
-                        a.repo.clone(),
-                        format!("{} #{}", a.kind, a.number),
-                        a.severity.clone(),
-                        a.state.clone(),
-                        a.age_days.map(|d| d.to_string()).unwrap_or_default(),
-                        a.sla_days.map(|d| d.to_string()).unwrap_or_default(),
-                        a.exception.clone().unwrap_or_default(),
-                        a.link.clone().unwrap_or_default(),
-                    ]
-                },
-                &[
-                    "repository",
-                    "alert",
-                    "severity",
-                    "state",
-                    "age (days)",
-                    "deadline (days)",
-                    "exception",
-                    "link",
-                ],
-            )?
-        }
+        PopulationKind::Alerts => render(
+            &population::alerts(&gh, &m, as_of, |s| policy.sla_days(s)),
+            args.format,
+            |a| {
+                vec![
+                    a.repo.clone(),
+                    format!("{} #{}", a.kind, a.number),
+                    a.severity.clone(),
+                    a.state.clone(),
+                    a.age_days.map(|d| d.to_string()).unwrap_or_default(),
+                    a.sla_days.map(|d| d.to_string()).unwrap_or_default(),
+                    a.exception.clone().unwrap_or_default(),
+                    a.link.clone().unwrap_or_default(),
+                ]
+            },
+            &[
+                "repository",
+                "alert",
+                "severity",
+                "state",
+                "age (days)",
+                "deadline (days)",
+                "exception",
+                "link",
+            ],
+        )?,
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)

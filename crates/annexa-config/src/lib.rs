@@ -105,6 +105,11 @@ pub enum InScope {
 }
 
 impl Scope {
+    /// Indexes of the in-scope patterns `owner/name` matches.
+    pub fn matching(&self, full_name: &str) -> Vec<usize> {
+        self.included.matches(full_name.to_ascii_lowercase())
+    }
+
     /// Where `owner/name` (case-insensitive) stands.
     pub fn classify(&self, full_name: &str) -> InScope {
         let name = full_name.to_ascii_lowercase();

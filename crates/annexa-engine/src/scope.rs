@@ -35,6 +35,11 @@ pub struct Reconciliation {
     pub declared: bool,
     pub statement: Option<String>,
     pub entries: Vec<ScopeEntry>,
+    /// In-scope patterns that matched nothing the scan or a snapshot revealed.
+    pub unmatched: Vec<String>,
+    /// Snapshots whose organisation / group repository list could not be read: the estate is
+    /// only what was collected or scanned.
+    pub estate_unlisted: Vec<String>,
 }
 
 impl Reconciliation {
@@ -105,6 +110,36 @@ pub(crate) fn reconcile(
             }
         }
     }
+    let mut matched = std::collections::BTreeSet::new();
+    if let Some(sc) = scope {
+        for (full, _) in estate.values() {
+            matched.extend(sc.matching(full));
+        }
+    }
+    let unmatched = scope
+        .map(|sc| {
+            sc.repositories
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !matched.contains(i))
+                .map(|(_, p)| p.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let estate_unlisted = snapshots
+        .iter()
+        .filter(|s| {
+            let m = &s.manifest;
+            let key = match (&m.scope.org, &m.scope.group) {
+                (Some(o), _) => annexa_platform::keys::github::org_repos(o),
+                (None, Some(g)) => annexa_platform::keys::gitlab::group_projects(g),
+                _ => return false,
+            };
+            let canonical = annexa_platform::canonical_key(&key).unwrap_or(key);
+            m.resources.get(&canonical).is_none_or(|r| r.status != 200)
+        })
+        .map(|s| s.display.clone())
+        .collect();
     let entries = estate
         .into_values()
         .map(|(full, mut e)| {
@@ -131,5 +166,7 @@ pub(crate) fn reconcile(
         declared: scope.is_some(),
         statement: scope.and_then(|s| s.statement.clone()),
         entries,
+        unmatched,
+        estate_unlisted,
     }
 }

@@ -105,7 +105,7 @@ impl RunDraft {
                 ),
                 path: "snapshot.json".to_owned(),
                 sha256: Some(s.manifest_sha256.clone()),
-                provenance: if s.edited.is_empty() {
+                provenance: if s.edited.is_empty() && !s.manifest.synthetic {
                     annexa_model::Provenance::SystemCollected
                 } else {
                     annexa_model::Provenance::HandEdited

@@ -174,21 +174,32 @@ impl Effective {
             "last-push approval",
         );
         // Classic protection blocks force pushes and deletion unless it allows them; without
-        // classic protection nothing does, unless a rule does.
+        // classic protection nothing does, unless a rule does. A field classic protection did
+        // not answer is not a fact either way.
+        let classic_blocks = |field: fn(&Protection) -> Option<bool>| -> Option<bool> {
+            match classic {
+                None => None,
+                Some(None) => Some(false),
+                Some(Some(p)) => field(p).map(|allowed| !allowed),
+            }
+        };
+        let fields_complete = classic.is_some_and(|p| {
+            p.is_none_or(|p| p.allow_force_pushes.0.is_some() && p.allow_deletions.0.is_some())
+        });
         let force_push_blocked = any(
             &[
-                classic.map(|p| p.is_some_and(|p| p.allow_force_pushes.0 != Some(true))),
+                classic_blocks(|p| p.allow_force_pushes.0),
                 has_rule("non_fast_forward"),
             ],
-            complete,
+            complete && fields_complete,
             "force-push blocking",
         );
         let deletion_blocked = any(
             &[
-                classic.map(|p| p.is_some_and(|p| p.allow_deletions.0 != Some(true))),
+                classic_blocks(|p| p.allow_deletions.0),
                 has_rule("deletion"),
             ],
-            complete,
+            complete && fields_complete,
             "deletion blocking",
         );
 
@@ -209,8 +220,11 @@ impl Effective {
 
         let mut bypasses = Vec::new();
         let mut bypass_unknown = Vec::new();
+        let mut admin_field_unknown = false;
         if let Some(p) = cp {
-            if p.enforce_admins.0 != Some(true) {
+            if p.enforce_admins.0.is_none() {
+                admin_field_unknown = true;
+            } else if p.enforce_admins.0 == Some(false) {
                 bypasses.push(Bypass {
                     via: "classic protection (enforce_admins off)".to_owned(),
                     who: "repository administrators".to_owned(),
@@ -261,7 +275,15 @@ impl Effective {
                             .or(r.ruleset_source.as_deref())
                             .unwrap_or("?")
                     );
-                    for a in rs.bypass_actors.iter().flatten().filter(|a| a.direct()) {
+                    // The bypass list is evidence too (an edited one must show as such).
+                    if let Some(src) = &rs.detail_source
+                        && !sources.contains(src)
+                    {
+                        sources.push(src.clone());
+                    }
+                    // Both modes bypass: `always` around pull requests, `pull_request` the
+                    // rules on pull requests (merging without the required reviews).
+                    for a in rs.bypass_actors.iter().flatten() {
                         bypasses.push(Bypass {
                             via: via.clone(),
                             who: a.describe(),
@@ -279,6 +301,8 @@ impl Effective {
                 "bypass actors of {} could not be read",
                 bypass_unknown.join(", ")
             ))
+        } else if admin_field_unknown {
+            Tri::Unknown("classic protection's answer has no `enforce_admins`".to_owned())
         } else if !complete {
             Tri::Unknown("not every source of branch protection could be read".to_owned())
         } else {

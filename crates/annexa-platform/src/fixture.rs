@@ -49,6 +49,8 @@ pub struct SpecResource {
     pub body: serde_json::Value,
     pub etag: Option<String>,
     pub accepted_permissions: Option<String>,
+    /// The list was not read to its end (why).
+    pub truncated: Option<String>,
 }
 
 fn ok() -> u16 {
@@ -109,17 +111,32 @@ fn load(path: &Path, search: &[&Path], depth: u32) -> Result<Spec, FixtureError>
 }
 
 /// Write the snapshot a description file describes into `out` (created). `search` lists the
-/// folders `base` names are looked up in, after the description's own folder.
+/// folders `base` names are looked up in, after the description's own folder. The snapshot is
+/// marked `synthetic`: nothing drawn from it is system evidence.
 pub fn build(spec_path: &Path, search: &[&Path], out: &Path) -> Result<Manifest, FixtureError> {
     let own = spec_path.parent().unwrap_or(Path::new("."));
     let mut dirs: Vec<&Path> = vec![own];
     dirs.extend_from_slice(search);
     let spec = load(spec_path, &dirs, 0)?;
-    write(&spec, out)
+    write(&spec, out, true)
+}
+
+/// Like [`build`], without the `synthetic` mark: for tests that stand in for a collection
+/// (the check fixtures), where provenance is what is under test.
+pub fn build_as_collected(
+    spec_path: &Path,
+    search: &[&Path],
+    out: &Path,
+) -> Result<Manifest, FixtureError> {
+    let own = spec_path.parent().unwrap_or(Path::new("."));
+    let mut dirs: Vec<&Path> = vec![own];
+    dirs.extend_from_slice(search);
+    let spec = load(spec_path, &dirs, 0)?;
+    write(&spec, out, false)
 }
 
 /// Write a description (already loaded) into `out`.
-pub fn write(spec: &Spec, out: &Path) -> Result<Manifest, FixtureError> {
+pub fn write(spec: &Spec, out: &Path, synthetic: bool) -> Result<Manifest, FixtureError> {
     let platform = spec.platform.unwrap_or(PlatformKind::Github);
     let (host, base_url) = match platform {
         PlatformKind::Github => ("github.com", "https://api.github.com"),
@@ -144,6 +161,7 @@ pub fn write(spec: &Spec, out: &Path) -> Result<Manifest, FixtureError> {
     m.scope = spec.scope.clone().unwrap_or_default();
     m.period = spec.period.clone();
     m.incomplete = spec.incomplete.clone();
+    m.synthetic = synthetic;
     let mut w = SnapshotWriter::start(out, m)?;
     for (key, r) in &spec.resources {
         let Some(r) = r else { continue };
@@ -161,7 +179,7 @@ pub fn write(spec: &Spec, out: &Path) -> Result<Manifest, FixtureError> {
             pages: 1,
             not_modified: false,
             accepted_permissions: r.accepted_permissions.clone(),
-            truncated: None,
+            truncated: r.truncated.clone(),
         };
         w.put(key, meta, &body)?;
     }

@@ -236,16 +236,9 @@ pub struct Ruleset {
     pub conditions: Option<serde_json::Value>,
     pub rules: Option<Vec<Rule>>,
     pub current_user_can_bypass: Option<String>,
-}
-
-impl Ruleset {
-    /// Whether the ruleset is enforced (`evaluate` only reports; `disabled` does nothing).
-    pub fn enforced(&self) -> bool {
-        matches!(
-            self.enforcement.as_deref(),
-            Some("active") | Some("enabled")
-        )
-    }
+    /// Where the details (bypass actors) were read; not part of GitHub's answer.
+    #[serde(skip)]
+    pub detail_source: Option<crate::known::Source>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -259,7 +252,9 @@ pub struct BypassActor {
 }
 
 impl BypassActor {
-    /// A bypass that lets changes reach the branch without a pull request.
+    /// A bypass that lets changes reach the branch without a pull request (`always`); with
+    /// `pull_request` the actor still bypasses the rules *on* pull requests (merging without
+    /// the required approvals or checks).
     pub fn direct(&self) -> bool {
         self.bypass_mode.as_deref() != Some("pull_request")
     }
@@ -291,6 +286,14 @@ pub struct Environment {
     pub can_admins_bypass: Option<bool>,
 }
 
+/// By name: a production environment (`production`, `prod`, `live`, `prd`, with anything
+/// around).
+pub fn production_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "production" | "prod" | "prd" | "live"))
+}
+
 impl Environment {
     pub fn required_reviewers(&self) -> Option<&ProtectionRule> {
         self.protection_rules
@@ -300,9 +303,7 @@ impl Environment {
     /// By name: the environment is production (`production`, `prod`, `live`, `prd`, with
     /// anything around).
     pub fn looks_production(&self) -> bool {
-        let n = self.name.to_ascii_lowercase();
-        n.split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| matches!(w, "production" | "prod" | "prd" | "live"))
+        production_name(&self.name)
     }
 }
 
@@ -891,7 +892,10 @@ fn with_details(
         List(
             l.0.into_iter()
                 .map(|r| match detail(r.id) {
-                    Known::Yes(d, _) => d,
+                    Known::Yes(mut d, src) => {
+                        d.detail_source = Some(src);
+                        d
+                    }
                     Known::Unknown { .. } => r,
                 })
                 .collect(),

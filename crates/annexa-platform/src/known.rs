@@ -153,6 +153,14 @@ pub(crate) fn read_with<T: DeserializeOwned>(
         Lookup::Found(r) => r,
     };
     let source = Source::of(&r);
+    if let Some(why) = &r.truncated {
+        // A list cut short is not the list: whatever a check concluded from it could be wrong.
+        return Known::Unknown {
+            key: r.key.clone(),
+            reason: format!("the list was not read to its end ({why})"),
+            source: Some(source),
+        };
+    }
     if (200..300).contains(&r.status) {
         let body = r.body.unwrap_or(serde_json::Value::Null);
         return match serde_json::from_value::<T>(body) {

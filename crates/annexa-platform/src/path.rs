@@ -143,6 +143,10 @@ pub fn file_of_key(platform_dir: &str, key: &str) -> Result<PathBuf, PathError> 
     let last = segments.len() - 1;
     for (i, s) in segments.iter().enumerate() {
         let mut name = escape(s, keep_in_file);
+        // `app.json` the segment must not be `app` the resource's file: escape that dot.
+        if let Some(stem) = name.strip_suffix(".json") {
+            name = format!("{stem}%2Ejson");
+        }
         if i == last {
             if let Some(q) = query {
                 name.push('@');
@@ -259,6 +263,20 @@ mod tests {
         // An encoded slash or dot-dot inside a segment stays inside the segment.
         let f = file_of_key("github", "/a/..%2F..%2Fetc").unwrap();
         assert_eq!(f, PathBuf::from("github/a/..%2F..%2Fetc.json"));
+    }
+
+    #[test]
+    fn a_segment_named_like_a_file_does_not_collide() {
+        let a = file_of_key("github", "/repos/acme/app").unwrap();
+        let b = file_of_key("github", "/repos/acme/app.json/hooks").unwrap();
+        assert_eq!(a, PathBuf::from("github/repos/acme/app.json"));
+        assert_eq!(b, PathBuf::from("github/repos/acme/app%2Ejson/hooks.json"));
+        let c = file_of_key("github", "/repos/acme/app.json").unwrap();
+        assert_eq!(c, PathBuf::from("github/repos/acme/app%2Ejson.json"));
+        assert_eq!(
+            key_of_file("repos/acme/app%2Ejson.json").unwrap(),
+            "/repos/acme/app.json"
+        );
     }
 
     #[test]

@@ -214,7 +214,11 @@ pub fn repo_changes(
                         )
                     })
                     .collect();
-                change.approved_commit = ok.last().and_then(|r| r.commit_id.clone());
+                // The latest approval (by time, not by reviewer name).
+                change.approved_commit = ok
+                    .iter()
+                    .max_by(|a, b| a.submitted_at.cmp(&b.submitted_at))
+                    .and_then(|r| r.commit_id.clone());
                 change.independent = !ok.is_empty();
                 change.stale_approval =
                     change.independent && head.is_some() && !ok.iter().any(|r| r.commit_id == head);
@@ -223,6 +227,9 @@ pub fn repo_changes(
                         "merged without an approving review by someone other than the author"
                             .to_owned(),
                     )
+                } else if head.is_none() {
+                    // Without the merged head, whether the approval covered it is not known.
+                    Some("merged head not readable: cannot tell whether the approval was of the code merged".to_owned())
                 } else if change.stale_approval {
                     Some("approved, but not at the head that was merged (commits after the approval)".to_owned())
                 } else {
@@ -292,15 +299,26 @@ pub fn repo_changes(
         Known::Yes(commits, _) => {
             let mut direct = 0;
             let mut via_pr = 0;
+            let default = repo.default_branch.as_deref();
             for c in &commits.0 {
+                // Through a pull request: the merge commit of one we know, or a pull request
+                // merged *into the default branch* that contains the commit.
+                let into_default = |p: &crate::github::PullSummary| {
+                    p.merged_at.is_some()
+                        && p.base.as_ref().and_then(|b| b.reference.as_deref()) == default
+                };
+                let lookup = h.commit_pulls.get(&c.sha);
+                if let Some(Known::Unknown { reason, .. }) = lookup {
+                    unreadable.push(format!(
+                        "{} {}: pull requests of the commit: {reason}",
+                        repo.full_name,
+                        c.sha.get(..7).unwrap_or(&c.sha)
+                    ));
+                    continue;
+                }
                 let through_pr = merge_shas.contains(&c.sha)
-                    || match h.commit_pulls.get(&c.sha) {
-                        Some(Known::Yes(prs, _)) => prs.0.iter().any(|p| p.merged_at.is_some()),
-                        // Not looked up: counted as coming through a pull request only when it
-                        // is a merge commit we know.
-                        _ => false,
-                    };
-                let looked_up = merge_shas.contains(&c.sha) || h.commit_pulls.contains_key(&c.sha);
+                    || matches!(lookup, Some(Known::Yes(prs, _)) if prs.0.iter().any(into_default));
+                let looked_up = merge_shas.contains(&c.sha) || lookup.is_some();
                 if through_pr {
                     via_pr += 1;
                 } else if looked_up {
@@ -345,6 +363,11 @@ pub fn repo_changes(
         Known::Unknown { reason, .. } => {
             reconciliation.push(format!(
                 "{}: default-branch commits not readable ({reason}): not reconciled",
+                repo.full_name
+            ));
+            // Direct pushes were not examined: the population is not complete.
+            unreadable.push(format!(
+                "{}: default-branch commits: {reason}",
                 repo.full_name
             ));
         }
@@ -408,6 +431,10 @@ pub fn repo_deployments(
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(reason) = r.environments.reason() {
+        // Environments marked production under another name cannot be told.
+        unreadable.push(format!("{}: environments: {reason}", r.full_name));
+    }
     let list = match &h.deployments {
         Known::Yes(l, _) => &l.0,
         Known::Unknown { reason, .. } => {
@@ -421,7 +448,11 @@ pub fn repo_deployments(
         .filter(|d| in_period(d.created_at.as_deref(), period))
     {
         let env = d.environment.clone().unwrap_or_default();
-        let production = d.production_environment == Some(true) || prod_envs.contains(&env);
+        // Production by the platform's flag, the environment's settings, or its name (so an
+        // unreadable environments list does not hide a deployment to `production`).
+        let production = d.production_environment == Some(true)
+            || prod_envs.contains(&env)
+            || crate::github::production_name(&env);
         if !production {
             continue;
         }
@@ -526,24 +557,104 @@ fn last_activity(org: Option<&Org>) -> Option<BTreeMap<String, i64>> {
     Some(last)
 }
 
-/// One repository's write-or-more grants: items, reconciliation, unreadable.
+/// Activity seen for each account in one repository's history over the period: pull requests
+/// opened or merged, reviews, commits (milliseconds since the epoch).
+fn history_activity(r: &Repo) -> BTreeMap<String, i64> {
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    let mut see = |who: Option<&str>, at: Option<&str>| {
+        let (Some(who), Some(at)) = (who, at) else {
+            return;
+        };
+        if let Ok(t) = at.parse::<jiff::Timestamp>() {
+            let ms = t.as_millisecond();
+            let slot = last.entry(who.to_owned()).or_insert(ms);
+            *slot = (*slot).max(ms);
+        }
+    };
+    let Some(h) = &r.history else {
+        return last;
+    };
+    for p in h.pulls.value().map(|l| l.0.as_slice()).unwrap_or(&[]) {
+        see(
+            p.user.as_ref().map(|u| u.login.as_str()),
+            p.created_at.as_deref(),
+        );
+    }
+    for d in h.pull_details.values().filter_map(|d| d.value()) {
+        see(
+            d.merged_by.as_ref().map(|u| u.login.as_str()),
+            d.merged_at.as_deref(),
+        );
+    }
+    for rv in h.reviews.values().filter_map(|r| r.value()) {
+        for x in &rv.0 {
+            see(
+                x.user.as_ref().map(|u| u.login.as_str()),
+                x.submitted_at.as_deref(),
+            );
+        }
+    }
+    for c in h.commits.value().map(|l| l.0.as_slice()).unwrap_or(&[]) {
+        let at = c
+            .commit
+            .as_ref()
+            .and_then(|d| d.committer.as_ref())
+            .and_then(|p| p.date.as_deref());
+        see(c.author.as_ref().map(|u| u.login.as_str()), at);
+    }
+    last
+}
+
+/// One repository's write-or-more grants: items, reconciliation, unreadable. Activity comes
+/// from the organisation audit log and the repository's own history in the period; it is
+/// *known* only when that evidence reaches at least `inactive_days` back from `as_of`
+/// (`period_from`), otherwise "no activity seen" proves nothing.
 pub fn repo_access(
     org: Option<&Org>,
     r: &Repo,
     inactive_days: i64,
     as_of: jiff::Timestamp,
+    period_from: Option<&str>,
 ) -> Part<AccessItem> {
     let mut unreadable = Vec::new();
     let mut items = Vec::new();
     let mut reconciliation = Vec::new();
-    let last = last_activity(org);
-    let logins = |k: Option<&Known<crate::github::List<crate::github::User>>>| -> BTreeSet<String> {
-        k.and_then(|k| k.value())
-            .map(|l| l.0.iter().map(|u| u.login.clone()).collect())
-            .unwrap_or_default()
+    let audit = last_activity(org);
+    let mut last = history_activity(r);
+    for (who, ms) in audit.iter().flatten() {
+        let slot = last.entry(who.clone()).or_insert(*ms);
+        *slot = (*slot).max(*ms);
+    }
+    let now_ms = as_of.as_millisecond();
+    let window_days = period_from
+        .and_then(|f| {
+            let f = if f.len() == 10 {
+                format!("{f}T00:00:00Z")
+            } else {
+                f.to_owned()
+            };
+            f.parse::<jiff::Timestamp>().ok()
+        })
+        .map(|f| now_ms.saturating_sub(f.as_millisecond()) / 86_400_000);
+    let activity_known =
+        (audit.is_some() || r.history.is_some()) && window_days.is_some_and(|w| w >= inactive_days);
+    let mut logins = |what: &str,
+                      k: Option<&Known<crate::github::List<crate::github::User>>>|
+     -> BTreeSet<String> {
+        match k {
+            Some(Known::Yes(l, _)) => l.0.iter().map(|u| u.login.clone()).collect(),
+            Some(Known::Unknown { reason, .. }) => {
+                unreadable.push(format!("{what}: {reason}"));
+                BTreeSet::new()
+            }
+            None => BTreeSet::new(),
+        }
     };
-    let owners = logins(org.map(|o| &o.admins));
-    let outside = logins(org.map(|o| &o.outside_collaborators));
+    let owners = logins("organisation owners", org.map(|o| &o.admins));
+    let outside = logins(
+        "outside collaborators",
+        org.map(|o| &o.outside_collaborators),
+    );
     let collabs = match &r.collaborators {
         Known::Yes(l, _) => &l.0,
         Known::Unknown { reason, .. } => {
@@ -553,22 +664,45 @@ pub fn repo_access(
     };
     // Teams with access to this repository and their members.
     let mut via_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(reason) = r.teams.reason() {
+        unreadable.push(format!("{}: teams: {reason}", r.full_name));
+    }
     if let (Some(org), Some(teams)) = (org, r.teams.value()) {
         for t in &teams.0 {
-            if let Some(Known::Yes(members, _)) = org.team_members.get(&t.slug) {
-                for m in &members.0 {
-                    via_team.entry(m.login.clone()).or_default().push(format!(
-                        "team {} ({})",
-                        t.slug,
-                        t.permission.as_deref().unwrap_or("?")
-                    ));
+            match org.team_members.get(&t.slug) {
+                Some(Known::Yes(members, _)) => {
+                    for m in &members.0 {
+                        via_team.entry(m.login.clone()).or_default().push(format!(
+                            "team {} ({})",
+                            t.slug,
+                            t.permission.as_deref().unwrap_or("?")
+                        ));
+                    }
                 }
+                Some(Known::Unknown { reason, .. }) => {
+                    unreadable.push(format!("team {} members: {reason}", t.slug));
+                }
+                None => unreadable.push(format!("team {} members: not collected", t.slug)),
             }
         }
     }
     let mut n = 0;
     for u in collabs {
-        let level = u.permissions.as_ref().map(|p| p.level()).unwrap_or("read");
+        // The effective permissions, else the role name GitHub gives.
+        let level = match (&u.permissions, u.role_name.as_deref()) {
+            (Some(p), _) => p.level(),
+            (None, Some("admin")) => "admin",
+            (None, Some("maintain")) => "maintain",
+            (None, Some("write")) => "write",
+            (None, Some("triage" | "read")) => "read",
+            (None, _) => {
+                unreadable.push(format!(
+                    "{}: permission of {} not given",
+                    r.full_name, u.login
+                ));
+                continue;
+            }
+        };
         if !matches!(level, "admin" | "maintain" | "write") {
             continue;
         }
@@ -583,18 +717,20 @@ pub fn repo_access(
         if through.is_empty() {
             through.push("direct".into());
         }
-        let seen = last.as_ref().and_then(|l| l.get(&u.login));
+        // A timestamp after the reference instant is not believed as "recent".
+        let seen = last.get(&u.login).copied().filter(|ms| *ms <= now_ms);
         let last_activity = seen.map(|ms| {
-            jiff::Timestamp::from_millisecond(*ms)
+            jiff::Timestamp::from_millisecond(ms)
                 .map(|t| t.to_string())
                 .unwrap_or_default()
         });
+        let idle = seen.map(|ms| now_ms.saturating_sub(ms) / 86_400_000);
         let exception = if outside.contains(&u.login) {
             Some("outside collaborator with write access".to_owned())
-        } else if last.is_some() {
-            match seen {
-                None => Some("no activity in the audit log for the period".to_owned()),
-                Some(ms) if (as_of.as_millisecond() - ms) / 86_400_000 > inactive_days => {
+        } else if activity_known {
+            match idle {
+                None => Some(format!("no activity seen in the last {inactive_days} days")),
+                Some(d) if d > inactive_days => {
                     Some(format!("no activity in the last {inactive_days} days"))
                 }
                 _ => None,
@@ -607,7 +743,9 @@ pub fn repo_access(
             login: u.login.clone(),
             permission: level.to_owned(),
             through,
-            activity_known: last.is_some(),
+            // Recent activity is known whenever it was seen; its absence only over a long
+            // enough window.
+            activity_known: activity_known || idle.is_some_and(|d| d <= inactive_days),
             last_activity,
             exception,
         });
@@ -627,8 +765,14 @@ pub fn access(
     inactive_days: i64,
     as_of: jiff::Timestamp,
 ) -> Population<AccessItem> {
-    let (items, reconciliation, mut unreadable) = gather(gh, manifest, |r, _| {
-        repo_access(gh.org.as_ref(), r, inactive_days, as_of)
+    let (items, reconciliation, mut unreadable) = gather(gh, manifest, |r, p| {
+        repo_access(
+            gh.org.as_ref(),
+            r,
+            inactive_days,
+            as_of,
+            p.map(|(f, _)| f.as_str()),
+        )
     });
     if last_activity(gh.org.as_ref()).is_none() {
         unreadable.push("audit log not read: last activity unknown (GitHub's REST API gives it only through the Enterprise Cloud audit log)".to_owned());
@@ -728,13 +872,17 @@ pub fn alerts(
                     age_days,
                     sla_days,
                     link: a.html_url.clone(),
-                    exception: late.then(|| {
+                    exception: if open && (age_days.is_none() || sla_days.is_none()) {
+                        Some("age or deadline unknown (no creation time, or a severity without a deadline)".to_owned())
+                    } else {
+                        late.then(|| {
                         if open {
                             "open past its deadline".to_owned()
                         } else {
                             "closed after its deadline".to_owned()
                         }
-                    }),
+                    })
+                    },
                 });
             }
             reconciliation.push(format!(

@@ -146,6 +146,10 @@ pub struct Manifest {
     /// Why the snapshot is incomplete, when it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
+    /// Built from a description (`annexa snapshot build`), not collected from the platform:
+    /// every observation drawn from it is `hand-edited`, never system evidence.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub synthetic: bool,
     pub collector: Collector,
     pub scope: Scope,
     #[serde(default)]
@@ -171,6 +175,7 @@ impl Manifest {
             finished_at: None,
             complete: false,
             incomplete: Vec::new(),
+            synthetic: false,
             collector: Collector::default(),
             scope: Scope::default(),
             period: None,
@@ -211,8 +216,11 @@ pub struct Resource {
     pub fetched_at: String,
     pub accepted_permissions: Option<String>,
     pub truncated: Option<String>,
-    /// `system-collected`, or `hand-edited` when the body's digest differs from the manifest.
+    /// `system-collected`, or `hand-edited` when the body's digest differs from the manifest
+    /// (or the snapshot is synthetic).
     pub provenance: Provenance,
+    /// The stored body matches the manifest's digest.
+    pub digest_matches: bool,
     /// The parsed body; `None` for an empty body (204, 304 without a stored body).
     pub body: Option<serde_json::Value>,
 }
@@ -257,6 +265,12 @@ impl Snapshot {
     /// Open `dir`: read and validate `snapshot.json`. Every key must encode to a safe path.
     pub fn open(dir: &Path) -> Result<Snapshot, SnapshotError> {
         let path = dir.join(MANIFEST);
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(SnapshotError::Manifest {
+                path,
+                message: "is a symbolic link; refused".into(),
+            });
+        }
         let bytes = read_bounded(&path, MAX_BODY).map_err(|source| SnapshotError::Io {
             path: path.clone(),
             source,
@@ -271,6 +285,21 @@ impl Snapshot {
                 path,
                 found: manifest.format,
             });
+        }
+        // Ages and deadlines are measured from these: a snapshot whose times do not parse
+        // would make every age zero (and every deadline met).
+        for (field, value) in [
+            ("collected_at", Some(manifest.collected_at.as_str())),
+            ("finished_at", manifest.finished_at.as_deref()),
+        ] {
+            if let Some(v) = value
+                && v.parse::<jiff::Timestamp>().is_err()
+            {
+                return Err(SnapshotError::Manifest {
+                    path,
+                    message: format!("`{field}` {v:?} is not an RFC 3339 instant"),
+                });
+            }
         }
         let mut canonical = BTreeMap::new();
         for key in manifest.resources.keys() {
@@ -317,7 +346,7 @@ impl Snapshot {
         let found = self.lookup(key);
         if let Ok(mut seen) = self.seen.lock() {
             match &found {
-                Lookup::Found(r) if r.provenance == Provenance::HandEdited => {
+                Lookup::Found(r) if !r.digest_matches => {
                     seen.edited.insert(r.key.clone());
                 }
                 Lookup::Unreadable { key, reason } => {
@@ -355,7 +384,8 @@ impl Snapshot {
             Err(e) => return unreadable(format!("{}: {e}", rel.display())),
         };
         let digest = hex(&Sha256::digest(&bytes));
-        let provenance = if digest.eq_ignore_ascii_case(&meta.sha256) {
+        let digest_matches = digest.eq_ignore_ascii_case(&meta.sha256);
+        let provenance = if digest_matches && !self.manifest.synthetic {
             Provenance::SystemCollected
         } else {
             Provenance::HandEdited
@@ -376,6 +406,7 @@ impl Snapshot {
             accepted_permissions: meta.accepted_permissions.clone(),
             truncated: meta.truncated.clone(),
             provenance,
+            digest_matches,
             body,
         })
     }
@@ -386,7 +417,7 @@ impl Snapshot {
         self.manifest
             .resources
             .keys()
-            .filter(|k| matches!(self.get(k), Lookup::Found(r) if r.provenance == Provenance::HandEdited))
+            .filter(|k| matches!(self.get(k), Lookup::Found(r) if !r.digest_matches))
             .cloned()
             .collect()
     }
@@ -412,7 +443,12 @@ fn no_symlinks(root: &Path, rel: &Path) -> Result<(), String> {
 
 fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     let f = fs::File::open(path)?;
-    let len = f.metadata()?.len();
+    let meta = f.metadata()?;
+    // A FIFO or device would block or never end; only regular files are bodies.
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let len = meta.len();
     if len > max {
         return Err(std::io::Error::other(format!(
             "{len} bytes, more than the {max}-byte limit"
@@ -465,6 +501,18 @@ impl SnapshotWriter {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let current = dir.join(MANIFEST);
         let previous_path = dir.join(PREVIOUS);
+        let journal_path = dir.join(JOURNAL);
+        // A journal beside a finished snapshot belongs to the job that finished it (killed
+        // after writing snapshot.json, before removing the journal): nothing to resume.
+        if current.exists() && journal_path.exists() {
+            let done = read_bounded(&current, MAX_BODY)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+                .is_some_and(|m| m.complete);
+            if done {
+                fs::remove_file(&journal_path).map_err(io(&journal_path))?;
+            }
+        }
         if current.exists() {
             // Move the finished manifest aside: until this collection finishes the directory is
             // not a snapshot (its bodies are being replaced).
@@ -478,7 +526,6 @@ impl SnapshotWriter {
         } else {
             None
         };
-        let journal_path = dir.join(JOURNAL);
         let mut manifest = fresh;
         let mut resumed = BTreeSet::new();
         if journal_path.exists() {
@@ -544,14 +591,16 @@ impl SnapshotWriter {
         let c = canonical_key(key).ok()?;
         let prev = self.previous.as_ref()?;
         let meta = prev.resources.get(&c)?;
-        let file = self.root.join(file_of_key(prev.platform.dir(), &c).ok()?);
-        let bytes = read_bounded(&file, MAX_BODY).ok()?;
+        let rel = file_of_key(prev.platform.dir(), &c).ok()?;
+        no_symlinks(&self.root, &rel).ok()?;
+        let bytes = read_bounded(&self.root.join(rel), MAX_BODY).ok()?;
         (hex(&Sha256::digest(&bytes)) == meta.sha256).then_some(meta)
     }
 
     /// The body stored for a resource in this directory.
     pub fn stored_body(&self, key: &str) -> Option<Vec<u8>> {
         let rel = file_of_key(self.manifest.platform.dir(), key).ok()?;
+        no_symlinks(&self.root, &rel).ok()?;
         read_bounded(&self.root.join(rel), MAX_BODY).ok()
     }
 
@@ -576,12 +625,29 @@ impl SnapshotWriter {
             let path = path.to_owned();
             move |source| SnapshotError::Io { path, source }
         };
+        // A folder received from someone else may hold links pointing out of it: never write
+        // through one.
+        let refuse = |reason: String| SnapshotError::Io {
+            path: file.clone(),
+            source: std::io::Error::other(reason),
+        };
+        no_symlinks(&self.root, &rel).map_err(refuse)?;
         if let Some(parent) = file.parent() {
             fs::create_dir_all(parent).map_err(io(parent))?;
         }
+        no_symlinks(&self.root, &rel).map_err(refuse)?;
         let tmp = file.with_extension("json.tmp");
+        match fs::symlink_metadata(&tmp) {
+            Ok(_) => fs::remove_file(&tmp).map_err(io(&tmp))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&tmp)(e)),
+        }
         {
-            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io(&tmp))?;
             f.write_all(body).map_err(io(&tmp))?;
             f.sync_data().map_err(io(&tmp))?;
         }
@@ -733,6 +799,51 @@ mod tests {
             !dir.path().join(MANIFEST).exists(),
             "not a snapshot while collecting"
         );
+    }
+
+    #[test]
+    fn a_journal_left_beside_a_finished_snapshot_is_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = SnapshotWriter::start(dir.path(), fresh()).unwrap();
+        w.put("/orgs/acme", meta(200), b"{}").unwrap();
+        w.finish("2026-11-26T10:01:00Z".into(), true).unwrap();
+        // Killed after snapshot.json was written, before the journal was removed.
+        fs::write(dir.path().join(JOURNAL), "x\n").unwrap();
+        let w = SnapshotWriter::start(dir.path(), fresh()).unwrap();
+        assert!(
+            !w.already_stored("/orgs/acme"),
+            "a finished job was resumed"
+        );
+        assert!(
+            w.previous("/orgs/acme").is_some(),
+            "the finished snapshot is the previous one"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_writer_never_writes_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("github")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("github/orgs")).unwrap();
+        let mut w = SnapshotWriter::start(dir.path(), fresh()).unwrap();
+        assert!(w.put("/orgs/acme", meta(200), b"{}").is_err());
+        assert_eq!(
+            fs::read_dir(outside.path()).unwrap().count(),
+            0,
+            "wrote outside the folder"
+        );
+    }
+
+    #[test]
+    fn unparseable_times_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = fresh();
+        m.collected_at = "yesterday".into();
+        fs::write(dir.path().join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();
+        let e = Snapshot::open(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("collected_at"), "{e}");
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub struct SnapshotOut {
     pub error_resources: usize,
     /// Resources whose body was changed after collection.
     pub hand_edited: Vec<String>,
+    /// Built from a description (`annexa snapshot build`), not collected.
+    pub synthetic: bool,
     /// Repositories / projects the platform checks examined.
     pub examined: Vec<String>,
     /// Those whose files the same scan read (index into `repositories`).
@@ -459,6 +461,26 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
                 counts.join(", ")
             ));
         }
+        if m.synthetic {
+            v.push(format!(
+                "snapshot {}: built from a description, not collected (synthetic): every observation from it is `hand-edited`, never system evidence",
+                s.display
+            ));
+        }
+        let truncated: Vec<&str> = m
+            .resources
+            .iter()
+            .filter(|(_, r)| r.truncated.is_some())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !truncated.is_empty() {
+            v.push(format!(
+                "snapshot {}: {} list(s) not read to their end (their checks are `unknown`): {}",
+                s.display,
+                truncated.len(),
+                truncated.join(", ")
+            ));
+        }
         if !s.edited.is_empty() {
             v.push(format!(
                 "snapshot {}: {} resource(s) hand-edited after collection (never system evidence): {}",
@@ -491,6 +513,17 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
         v.push(format!(
             "in the declared scope (4.3) but not examined, neither files nor platform state: {}",
             list(missed)
+        ));
+    }
+    if !scan.scope.unmatched.is_empty() {
+        v.push(format!(
+            "declared in scope (4.3) but found nowhere in the scan or its snapshots: {}",
+            scan.scope.unmatched.join(", ")
+        ));
+    }
+    for s in &scan.scope.estate_unlisted {
+        v.push(format!(
+            "snapshot {s}: the organisation's / group's repository list was not read, so the estate is only what was collected"
         ));
     }
     let undeclared: Vec<&str> = scan
@@ -653,6 +686,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                     resources: m.resources.len(),
                     error_resources: s.errors.len(),
                     hand_edited: s.edited.clone(),
+                    synthetic: m.synthetic,
                     examined: s.examined.clone(),
                     joined: s.joined.iter().cloned().collect(),
                     as_of: s.as_of.clone(),

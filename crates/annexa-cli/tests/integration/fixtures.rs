@@ -269,9 +269,11 @@ fn every_platform_check_against_its_fixtures() {
                 .into_owned();
             let tmp = tempfile::tempdir().expect("tempdir");
             let snap_dir = tmp.path().join("snapshot");
-            if let Err(e) =
-                annexa_platform::fixture::build(&case.join(SNAPSHOT_SPEC), &[&shared], &snap_dir)
-            {
+            if let Err(e) = annexa_platform::fixture::build_as_collected(
+                &case.join(SNAPSHOT_SPEC),
+                &[&shared],
+                &snap_dir,
+            ) {
                 problems.push(format!("{id}/{name}: {e}"));
                 continue;
             }

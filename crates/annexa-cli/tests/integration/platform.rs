@@ -194,11 +194,14 @@ fn snapshot_reports_are_byte_identical_across_runs() {
 fn a_hand_edited_snapshot_is_caught_and_never_system_evidence() {
     let tmp = tempfile::tempdir().expect("tmp");
     let snap = build(&serde_json::json!({ "base": "github-org" }), tmp.path());
-    annexa()
+    let out = annexa()
         .args(["snapshot", "verify"])
         .arg(&snap)
-        .assert()
-        .success();
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    // Built from a description, not collected: never system evidence, and it says so.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("synthetic"));
     // Someone "fixes" the organisation's 2FA setting in the stored answer.
     let org = snap.join("github/orgs/acme.json");
     let text = std::fs::read_to_string(&org).expect("org body");
@@ -528,7 +531,7 @@ fn the_declared_scope_is_reconciled_with_the_estate() {
     let cfg = tmp.path().join("annexa.toml");
     std::fs::write(
         &cfg,
-        "[scope]\nstatement = \"Software delivery of the Acme platform (ISMS manual §2)\"\nrepositories = [\"acme/*\"]\n\n[[scope.excluded]]\nrepository = \"acme/sandbox-*\"\nreason = \"personal experiments, no production data\"\n",
+        "[scope]\nstatement = \"Software delivery of the Acme platform (ISMS manual §2)\"\nrepositories = [\"acme/*\", \"acme-legacy/*\"]\n\n[[scope.excluded]]\nrepository = \"acme/sandbox-*\"\nreason = \"personal experiments, no production data\"\n",
     )
     .expect("config");
     let out = annexa()
@@ -583,6 +586,12 @@ fn the_declared_scope_is_reconciled_with_the_estate() {
     assert!(missing.contains("in the declared scope (4.3) but not examined, neither files nor platform state: github.com/acme/api"), "{missing}");
     assert!(
         missing.contains("neither in nor out of the declared scope (4.3): local/insecure-app"),
+        "{missing}"
+    );
+    assert!(
+        missing.contains(
+            "declared in scope (4.3) but found nowhere in the scan or its snapshots: acme-legacy/*"
+        ),
         "{missing}"
     );
 

@@ -7,7 +7,8 @@ check! {
     /// ## What it does
     /// Checks whether repository or organisation administrators can merge or push to the default
     /// branch around its protection: classic protection with `enforce_admins` off, or a ruleset whose
-    /// bypass list has organisation admins or the repository admin role with `always`.
+    /// bypass list has organisation admins or the repository admin role (`always`: around pull
+    /// requests; `pull_request`: merging without the required reviews).
     ///
     /// ## Why is this bad?
     /// Administrators are the accounts most worth stealing; if they can skip review, one compromised
@@ -20,8 +21,10 @@ check! {
     /// `bypass_mode: always`.
     ///
     /// ## Fix
-    /// Turn on "Do not allow bypassing the above settings" / "Include administrators", or give
-    /// admins `pull_request` bypass mode only (they must still open a pull request).
+    /// Turn on "Do not allow bypassing the above settings" / "Include administrators" and remove
+    /// administrators from rulesets' bypass lists. `pull_request` bypass mode is not a fix: it
+    /// still lets them merge a pull request without the required reviews. Where an emergency
+    /// path is needed, record it as a risk acceptance with an owner and an expiry.
     pub struct AdminsBypassProtection {
         id: AdminsBypassProtection,
         summary: "administrators can merge or push around branch protection",
@@ -44,6 +47,22 @@ impl Check for AdminsBypassProtection {
         let evidence: Vec<&Source> = e.sources.iter().collect();
         let res = cx.resource();
         let pointer = "/default_branch/admin_bypass";
+        // Nothing is enforced on the branch: there is no protection to bypass
+        // (`unprotected-default-branch` reports the branch itself).
+        if e.pull_request == Tri::No
+            && e.force_push_blocked != Tri::Yes
+            && e.deletion_blocked != Tri::Yes
+        {
+            out.api(
+                cx.host,
+                &res,
+                pointer,
+                Outcome::NotRelevant,
+                format!("`{branch}`: no protection is enforced, so there is nothing to bypass"),
+                &evidence,
+            );
+            return;
+        }
         let admins: Vec<String> = e
             .bypasses
             .iter()

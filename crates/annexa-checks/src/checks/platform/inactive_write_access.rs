@@ -8,10 +8,11 @@ check! {
     /// ## What it does
     /// Takes every account holding write, maintain or admin on a repository — directly, through
     /// a team, as an organisation owner or as an outside collaborator — and looks for its latest
-    /// event in the organisation audit log of the snapshot's period. An account with no event
-    /// in `[platform] inactive-days` (default 90) before the reference instant fails; one with
-    /// recent activity passes; without the audit log (a snapshot without a period, or no
-    /// Enterprise Cloud) each grant is `unknown`. One observation per grant: together they are
+    /// activity in the snapshot's period: audit-log events (Enterprise Cloud) and the
+    /// repository's own history (pull requests opened or merged, reviews, commits). An account
+    /// with no activity in `[platform] inactive-days` (default 90) before the reference instant
+    /// fails; one with recent activity passes; when the period does not reach that far back,
+    /// "no activity seen" proves nothing and the grant is `unknown`. One observation per grant: together they are
     /// the `access` population an access review starts from (`annexa population access`,
     /// `annexa sample freeze --population access`).
     ///
@@ -47,12 +48,22 @@ impl Check for InactiveWriteAccess {
 
     fn github_repo(&self, cx: &GithubRepoCx<'_>, out: &mut Sink) {
         let days = i64::from(cx.policy.inactive_days);
-        let (grants, _, unreadable) = repo_access(cx.org, cx.repo, days, cx.policy.as_of);
+        let (grants, _, unreadable) = repo_access(
+            cx.org,
+            cx.repo,
+            days,
+            cx.policy.as_of,
+            cx.period.map(|p| p.from.as_str()),
+        );
         let res = cx.resource();
         let mut evidence: Vec<&Source> = cx.repo.collaborators.source().into_iter().collect();
         evidence.extend(cx.repo.teams.source());
         if let Some(log) = cx.org.and_then(|o| o.audit_log.as_ref()) {
             evidence.extend(log.source());
+        }
+        if let Some(h) = &cx.repo.history {
+            evidence.extend(h.pulls.source());
+            evidence.extend(h.commits.source());
         }
         if grants.is_empty() && !unreadable.is_empty() {
             out.api_unknown(
@@ -77,7 +88,7 @@ impl Check for InactiveWriteAccess {
                 (
                     Outcome::Unknown,
                     format!(
-                        "{what}; last activity unknown: the snapshot has no audit log (collect with --period on GitHub Enterprise Cloud)"
+                        "{what}; no activity seen, but the snapshot's period does not reach {days} days back (collect with a longer --period; the audit log needs GitHub Enterprise Cloud)"
                     ),
                 )
             } else {

@@ -1,5 +1,5 @@
 use annexa_model::{Outcome, Platform};
-use annexa_platform::Source;
+use annexa_platform::{Source, Tri};
 
 use crate::check::{Check, GithubRepoCx, Sink, check};
 
@@ -43,6 +43,22 @@ impl Check for ProtectionBypassActors {
         let evidence: Vec<&Source> = e.sources.iter().collect();
         let res = cx.resource();
         let pointer = "/default_branch/bypass_actors";
+        // Nothing is enforced on the branch: there is no protection to bypass
+        // (`unprotected-default-branch` reports the branch itself).
+        if e.pull_request == Tri::No
+            && e.force_push_blocked != Tri::Yes
+            && e.deletion_blocked != Tri::Yes
+        {
+            out.api(
+                cx.host,
+                &res,
+                pointer,
+                Outcome::NotRelevant,
+                format!("`{branch}`: no protection is enforced, so there is nothing to bypass"),
+                &evidence,
+            );
+            return;
+        }
         let others: Vec<String> = e
             .bypasses
             .iter()
@@ -56,7 +72,7 @@ impl Check for ProtectionBypassActors {
                 pointer,
                 Outcome::Fail,
                 format!(
-                    "`{branch}`: these can bypass the rules without a pull request: {}",
+                    "`{branch}`: these can bypass the rules (around or on pull requests): {}",
                     others.join("; ")
                 ),
                 &evidence,

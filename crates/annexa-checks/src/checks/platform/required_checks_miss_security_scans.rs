@@ -126,6 +126,20 @@ impl Check for RequiredChecksMissSecurityScans {
                 ),
                 &evidence,
             );
+        } else if !e.required_checks_known {
+            // A source of required checks could not be read: one of its checks may be a scan.
+            out.api(
+                cx.host,
+                &res,
+                pointer,
+                Outcome::Unknown,
+                format!(
+                    "`{branch}` requires at least {}, none a security scan, but not every source of required checks could be read ({})",
+                    list(required),
+                    e.gaps.join("; ")
+                ),
+                &evidence,
+            );
         } else if scan_jobs.is_empty() {
             out.api(
                 cx.host,

@@ -59,6 +59,18 @@ impl Check for UnapprovedChanges {
                 ev.extend(h.reviews.get(&n).and_then(|r| r.source()));
                 ev.extend(h.pull_details.get(&n).and_then(|r| r.source()));
             }
+            // A direct push rests on the commit's pull-request lookup; a release approval on the
+            // deployment and its run's approvals.
+            if n.is_none()
+                && let Some(sha) = &c.merged_head
+            {
+                ev.extend(h.commit_pulls.get(sha).and_then(|r| r.source()));
+            }
+            if c.deployed.is_some() {
+                ev.extend(h.deployments.source());
+                ev.extend(h.deployment_statuses.values().filter_map(|s| s.source()));
+                ev.extend(h.run_approvals.values().filter_map(|s| s.source()));
+            }
             let link = c
                 .link
                 .as_deref()
