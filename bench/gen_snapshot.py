@@ -158,7 +158,7 @@ def main() -> None:
 
     manifest = {
         "format": "annexa-snapshot/1", "platform": "github", "base_url": "https://api.github.com",
-        "host": "github.com", "collected_at": at, "finished_at": at, "complete": True,
+        "host": "github.com", "collected_at": at, "finished_at": at, "complete": True, "synthetic": True,
         "collector": {"tool": "bench/gen_snapshot.py", "login": "user0", "scopes": []},
         "scope": {"org": "acme", "repositories": []},
         "period": None,
