@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 
 pub mod ncs;
+pub mod risks;
 
 use annexa_model::status::{Declared, Dimensions, Level, Overall};
 use annexa_model::{
@@ -479,6 +480,9 @@ mod nc_tests {
             soa_present: true,
             soa_reasons: Default::default(),
             policies: Vec::new(),
+            risks: Vec::new(),
+            risk_register_present: true,
+            risk_criteria_present: true,
         });
         (
             d.ncs.iter().map(|n| n.grade).collect(),

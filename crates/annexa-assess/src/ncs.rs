@@ -205,6 +205,11 @@ pub struct NcInput<'a> {
     pub soa_present: bool,
     pub soa_reasons: BTreeMap<ControlId, String>,
     pub policies: Vec<PolicyFact>,
+    /// The assessed risk register (`annexa risks`), and whether `[[risk]]` / `[risk-criteria]`
+    /// exist at all.
+    pub risks: Vec<crate::risks::RiskRow>,
+    pub risk_register_present: bool,
+    pub risk_criteria_present: bool,
 }
 
 /// The result: potential nonconformities (major first) and opportunities for improvement.
@@ -333,6 +338,86 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
                 }),
             }
         }
+    }
+
+    // Risk assessment (6.1.2) and treatment (6.1.3) of the delivery estate.
+    if !input.risk_register_present {
+        out.ncs.push(PotentialNc {
+            id: "risk-treatment/6.1.2".into(),
+            topic: Topic::RiskTreatment,
+            requirement: Requirement::Clause(Clause::C6_1_2),
+            statement: "No risk of the software-delivery estate is recorded: annexa.toml has no [[risk]] (the starter register lists the CI/CD risks to assess).".into(),
+            evidence: vec![Evidence {
+                check: "risk-register".into(),
+                subject: "isms:config/annexa.toml#risk".into(),
+                message: "no [[risk]] entries".into(),
+                kind: "missing".into(),
+                provenance: String::new(),
+            }],
+            grade: Grade::Major,
+            grade_basis: "the requirement is not addressed at all".into(),
+        });
+    } else if !input.risk_criteria_present {
+        out.ncs.push(PotentialNc {
+            id: "risk-treatment/6.1.2/criteria".into(),
+            topic: Topic::RiskTreatment,
+            requirement: Requirement::Clause(Clause::C6_1_2),
+            statement: "Risks are recorded but no risk criteria (scales, acceptance threshold) are established, so they cannot be compared or accepted consistently.".into(),
+            evidence: vec![Evidence {
+                check: "risk-criteria".into(),
+                subject: "isms:config/annexa.toml#risk-criteria".into(),
+                message: "no [risk-criteria]".into(),
+                kind: "missing".into(),
+                provenance: String::new(),
+            }],
+            grade: Grade::Minor,
+            grade_basis: "part of the requirement is missing".into(),
+        });
+    }
+    for r in input
+        .risks
+        .iter()
+        .filter(|r| r.risk.in_register && r.risk.applicable)
+    {
+        let gaps: Vec<&String> = r
+            .problems
+            .iter()
+            .filter(|p| {
+                p.starts_with("above the acceptance threshold")
+                    || p.starts_with("residual risk not signed off")
+            })
+            .collect();
+        if gaps.is_empty() {
+            continue;
+        }
+        out.ncs.push(PotentialNc {
+            id: format!("risk-treatment/{}", r.risk.id),
+            topic: Topic::RiskTreatment,
+            requirement: Requirement::Clause(Clause::C6_1_3),
+            statement: format!(
+                "Risk {} ({}) scores {} — {}.",
+                r.risk.id,
+                r.risk.title.as_deref().unwrap_or(""),
+                r.score.map(|s| s.to_string()).unwrap_or_default(),
+                gaps.iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            evidence: vec![Evidence {
+                check: "risk-register".into(),
+                subject: format!("isms:risk/{}", r.risk.id),
+                message: gaps
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                kind: "missing".into(),
+                provenance: String::new(),
+            }],
+            grade: Grade::Minor,
+            grade_basis: "one risk's treatment or sign-off is missing".into(),
+        });
     }
 
     // Access reviews: the control needs an access-review record, and none was provided.

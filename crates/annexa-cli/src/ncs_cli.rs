@@ -98,6 +98,10 @@ pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
         .flat_map(|s| &s.controls)
         .map(|d| (d.control, d.reason.clone()))
         .collect();
+    let risk_inputs = crate::risks_cli::risk_inputs(&settings);
+    let criteria = crate::risks_cli::criteria(&settings);
+    let risk_register_present = !settings.risks.is_empty();
+    let risk_criteria_present = settings.risk_criteria.is_some();
     let result = run_scan(
         &paths,
         settings,
@@ -113,6 +117,14 @@ pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
         soa_present,
         soa_reasons,
         policies,
+        risks: annexa_assess::risks::register(
+            &risk_inputs,
+            criteria.as_ref(),
+            &result.checks,
+            &result.observations,
+        ),
+        risk_register_present,
+        risk_criteria_present,
     });
     let text = match args.format {
         NcFormat::Terminal => terminal(&found),

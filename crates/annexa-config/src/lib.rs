@@ -54,6 +54,88 @@ struct RawConfig {
     /// repositories are in scope and which are out, with the reason. Reports reconcile it with
     /// the estate the scan and its snapshots reveal.
     scope: Option<RawScope>,
+    /// The risk criteria (6.1.2): scales and the acceptance threshold, with their approval.
+    risk_criteria: Option<RawRiskCriteria>,
+    /// The CI/CD risk register: starter risks adopted (by id, `R01`…) or declared not
+    /// applicable, and the organisation's own.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawRisk>")]
+    risk: Vec<toml::Spanned<RawRisk>>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRiskCriteria {
+    /// Highest likelihood on the scale (1..=this). Default 5.
+    likelihood_max: Option<u8>,
+    /// Highest impact on the scale (1..=this). Default 5.
+    impact_max: Option<u8>,
+    /// A risk whose likelihood × impact is at or below this is acceptable.
+    accept_at_or_below: u32,
+    approved_by: Option<String>,
+    /// A date, `2026-03-01`.
+    approved_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRisk {
+    /// A starter risk id (`R01`…; `annexa risks` lists them) or the organisation's own.
+    id: String,
+    /// Required for the organisation's own risks; a starter risk keeps its title otherwise.
+    title: Option<String>,
+    /// `false`: the risk does not apply here (`reason` required).
+    #[serde(default = "yes")]
+    applicable: bool,
+    reason: Option<String>,
+    owner: Option<String>,
+    likelihood: Option<u8>,
+    impact: Option<u8>,
+    /// Annex A controls that treat it; a starter risk's by default.
+    #[serde(default)]
+    controls: Vec<String>,
+    /// `mitigate`, `accept`, `avoid` or `transfer`.
+    treatment: Option<String>,
+    /// The treatment plan.
+    plan: Option<String>,
+    residual_likelihood: Option<u8>,
+    residual_impact: Option<u8>,
+    /// Who signed off the residual risk, and when (a date).
+    residual_approved_by: Option<String>,
+    residual_approved_on: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Risk criteria (`[risk-criteria]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskCriteria {
+    pub likelihood_max: u8,
+    pub impact_max: u8,
+    pub accept_at_or_below: u32,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<String>,
+}
+
+/// One `[[risk]]` entry, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskEntry {
+    pub id: String,
+    pub title: Option<String>,
+    pub applicable: bool,
+    pub reason: Option<String>,
+    pub owner: Option<String>,
+    pub likelihood: Option<u8>,
+    pub impact: Option<u8>,
+    pub controls: Vec<ControlId>,
+    pub treatment: Option<String>,
+    pub plan: Option<String>,
+    pub residual_likelihood: Option<u8>,
+    pub residual_impact: Option<u8>,
+    pub residual_approved_by: Option<String>,
+    pub residual_approved_on: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -390,6 +472,10 @@ pub struct Settings {
     pub inactive_days: Option<u32>,
     /// `[scope]`: the declared ISMS scope, if the file has one.
     pub scope: Option<Scope>,
+    /// `[risk-criteria]`, if the file has them.
+    pub risk_criteria: Option<RiskCriteria>,
+    /// `[[risk]]` entries, in file order.
+    pub risks: Vec<RiskEntry>,
 }
 
 impl Settings {
@@ -550,6 +636,100 @@ impl Settings {
                 })
             }
         };
+        let risk_criteria = match raw.risk_criteria {
+            None => None,
+            Some(c) => {
+                for d in c.approved_on.iter() {
+                    if !valid_date(d) {
+                        return Err(at(
+                            None,
+                            format!(
+                                "`[risk-criteria] approved-on` must be a date (YYYY-MM-DD); found `{d}`"
+                            ),
+                        ));
+                    }
+                }
+                Some(RiskCriteria {
+                    likelihood_max: c.likelihood_max.unwrap_or(5).max(1),
+                    impact_max: c.impact_max.unwrap_or(5).max(1),
+                    accept_at_or_below: c.accept_at_or_below,
+                    approved_by: c.approved_by,
+                    approved_on: c.approved_on,
+                })
+            }
+        };
+        let (lmax, imax) = risk_criteria
+            .as_ref()
+            .map_or((5, 5), |c| (c.likelihood_max, c.impact_max));
+        let mut risks = Vec::new();
+        let mut seen_ids = std::collections::BTreeSet::new();
+        for r in raw.risk {
+            let span = r.span();
+            let r = r.into_inner();
+            let here = |m: String| at(Some(span.clone()), m);
+            if !seen_ids.insert(r.id.clone()) {
+                return Err(here(format!("risk `{}` is listed twice", r.id)));
+            }
+            if !r.applicable && r.reason.as_deref().is_none_or(|x| x.trim().is_empty()) {
+                return Err(here(format!(
+                    "risk `{}` is not applicable: it needs a `reason`",
+                    r.id
+                )));
+            }
+            for (name, v, max) in [
+                ("likelihood", r.likelihood, lmax),
+                ("impact", r.impact, imax),
+                ("residual-likelihood", r.residual_likelihood, lmax),
+                ("residual-impact", r.residual_impact, imax),
+            ] {
+                if let Some(v) = v
+                    && !(1..=max).contains(&v)
+                {
+                    return Err(here(format!(
+                        "risk `{}`: `{name}` must be 1..={max}; found {v}",
+                        r.id
+                    )));
+                }
+            }
+            if let Some(t) = &r.treatment
+                && !matches!(t.as_str(), "mitigate" | "accept" | "avoid" | "transfer")
+            {
+                return Err(here(format!(
+                    "risk `{}`: `treatment` must be mitigate, accept, avoid or transfer; found `{t}`",
+                    r.id
+                )));
+            }
+            if let Some(d) = &r.residual_approved_on
+                && !valid_date(d)
+            {
+                return Err(here(format!(
+                    "risk `{}`: `residual-approved-on` must be a date (YYYY-MM-DD)",
+                    r.id
+                )));
+            }
+            let mut controls = Vec::new();
+            for c in &r.controls {
+                controls.push(ControlId::parse(c).ok_or_else(|| {
+                    here(format!("risk `{}`: `{c}` is not an Annex A control", r.id))
+                })?);
+            }
+            risks.push(RiskEntry {
+                id: r.id,
+                title: r.title,
+                applicable: r.applicable,
+                reason: r.reason,
+                owner: r.owner,
+                likelihood: r.likelihood,
+                impact: r.impact,
+                controls,
+                treatment: r.treatment,
+                plan: r.plan,
+                residual_likelihood: r.residual_likelihood,
+                residual_impact: r.residual_impact,
+                residual_approved_by: r.residual_approved_by,
+                residual_approved_on: r.residual_approved_on,
+            });
+        }
         let sla = raw.platform.alert_sla_days.unwrap_or_default();
         Ok(Settings {
             alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
@@ -558,6 +738,8 @@ impl Settings {
             audit_log_archive: raw.platform.audit_log_archive,
             inactive_days: raw.platform.inactive_days,
             scope,
+            risk_criteria,
+            risks,
             soa,
             select,
             ignore,

@@ -17,6 +17,7 @@ use annexa_model::ControlId;
 use jiff::civil::Date;
 use serde::Deserialize;
 
+pub mod risks;
 pub mod templates;
 
 /// Where policies live, relative to the repository (or ISMS) folder.

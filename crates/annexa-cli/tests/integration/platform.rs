@@ -690,3 +690,123 @@ fn potential_nonconformities_cite_a_requirement_or_are_opportunities() {
         assert!(!n["grade_basis"].as_str().unwrap_or("").is_empty());
     }
 }
+
+#[test]
+fn the_risk_register_proposes_never_overwrites_and_feeds_nonconformities() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cfg = tmp.path().join("annexa.toml");
+    std::fs::write(
+        &cfg,
+        r#"[risk-criteria]
+accept-at-or-below = 6
+approved-by = "Risk committee"
+approved-on = "2026-09-01"
+
+[[risk]]
+id = "R01"
+owner = "Head of Platform"
+likelihood = 4
+impact = 5
+treatment = "mitigate"
+plan = "Pin actions by SHA; allow-list; update bot"
+residual-likelihood = 1
+residual-impact = 5
+residual-approved-by = "Head of Platform"
+residual-approved-on = "2026-09-15"
+
+[[risk]]
+id = "R17"
+owner = "CISO"
+likelihood = 3
+impact = 4
+
+[[risk]]
+id = "R23"
+applicable = false
+reason = "Repositories are mirrored hourly to a second provider"
+
+[[risk]]
+id = "ACME-1"
+title = "Release signing key kept on a laptop"
+likelihood = 2
+impact = 5
+"#,
+    )
+    .expect("config");
+    let snap = root().join("examples/platform/github-acme");
+    let out = annexa()
+        .args(["risks", "--format", "json", "--snapshot"])
+        .arg(&snap)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let risk = |id: &str| {
+        r["risks"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .clone()
+    };
+    // The whole starter register is listed, plus the organisation's own.
+    assert_eq!(r["risks"].as_array().expect("list").len(), 25);
+    let r01 = risk("R01");
+    assert_eq!(
+        (r01["score"].as_u64(), r01["acceptable"].as_bool()),
+        (Some(20), Some(false))
+    );
+    assert_eq!(r01["problems"], serde_json::json!([]), "{r01}");
+    assert_eq!(risk("R02")["status"], "not assessed");
+    assert_eq!(risk("R23")["status"], "not applicable");
+    assert!(
+        risk("ACME-1")["problems"]
+            .to_string()
+            .contains("no risk owner")
+    );
+    // Findings against R17's controls (an admin bypass, an outside collaborator with write)
+    // propose a likelihood beside the owner's 3, which stays 3.
+    let r17 = risk("R17");
+    assert!(r17["findings"].as_u64().unwrap_or(0) > 0, "{r17}");
+    assert_eq!(
+        (
+            r17["likelihood"].as_u64(),
+            r17["proposed_likelihood"].as_u64()
+        ),
+        (Some(3), Some(4))
+    );
+    // An untreated risk above the threshold is a potential nonconformity against 6.1.3.
+    let out = annexa()
+        .args(["ncs", "--format", "json", "--snapshot"])
+        .arg(&snap)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .expect("runs");
+    let n: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = n["nonconformities"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"risk-treatment/R17"), "{ids:?}");
+    assert!(!ids.contains(&"risk-treatment/R01"), "{ids:?}");
+    assert!(!ids.contains(&"risk-treatment/6.1.2"), "{ids:?}");
+    // Out-of-scale scores are refused, naming the line.
+    std::fs::write(&cfg, "[[risk]]\nid = \"R01\"\nlikelihood = 9\n").expect("config");
+    let out = annexa()
+        .args(["risks", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`likelihood` must be 1..=5"));
+}
