@@ -25,7 +25,8 @@ pub mod risks;
 
 use annexa_model::status::{Declared, Dimensions, Level, Overall};
 use annexa_model::{
-    AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, SubjectKey,
+    AttestationKind, CheckId, CheckMeta, ControlId, Observation, Outcome, Population, Provenance,
+    SubjectKey,
 };
 
 /// What one check contributed to a control's design dimension.
@@ -79,12 +80,40 @@ impl ControlStatus {
 
 /// The Statement of Applicability's decisions: the declared dimension per control.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decisions(BTreeMap<ControlId, Declared>);
+pub struct Decisions(BTreeMap<ControlId, Declared>, Vec<Attestation>);
+
+/// A human record for the process part of controls (`[[attestation]]`), hashed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attestation {
+    pub kind: AttestationKind,
+    /// The controls it is evidence for; empty: every control that needs this kind.
+    pub controls: Vec<ControlId>,
+    /// When the activity took place (YYYY-MM-DD).
+    pub date: String,
+    pub owner: String,
+    /// The record (a file), as written.
+    pub record: String,
+    /// SHA-256 of the record as read; `None` when it could not be read.
+    pub sha256: Option<String>,
+    /// Within its validity window (12 months) at the report's point in time.
+    pub current: bool,
+}
 
 impl Decisions {
     /// No decisions: every control is `undeclared`.
     pub fn none() -> Decisions {
         Decisions::default()
+    }
+
+    /// The attestation records.
+    pub fn attestations(&self) -> &[Attestation] {
+        &self.1
+    }
+
+    /// The same decisions with these attestation records.
+    pub fn with_attestations(mut self, attestations: Vec<Attestation>) -> Decisions {
+        self.1 = attestations;
+        self
     }
 
     /// What the SoA declares for `id`.
@@ -95,7 +124,7 @@ impl Decisions {
 
 impl FromIterator<(ControlId, Declared)> for Decisions {
     fn from_iter<I: IntoIterator<Item = (ControlId, Declared)>>(iter: I) -> Self {
-        Decisions(iter.into_iter().collect())
+        Decisions(iter.into_iter().collect(), Vec::new())
     }
 }
 
@@ -243,12 +272,29 @@ pub fn assess_with(
                     let (pass, fail, unknown) = items.iter().fold((0, 0, 0), |(a, b, c), e| {
                         (a + e.pass, b + e.fail, c + e.unknown)
                     });
+                    // A passing item drawn from a hand-edited (or synthetic) snapshot is not
+                    // system evidence that the control operated: it counts as undecided.
+                    let names: Vec<CheckId> = items.iter().map(|e| e.check).collect();
+                    let edited = observations
+                        .iter()
+                        .filter(|o| {
+                            o.outcome == Outcome::Pass
+                                && names.contains(&o.check)
+                                && matches!(o.provenance, Provenance::HandEdited | Provenance::WorkingTree)
+                        })
+                        .count();
+                    let (pass, unknown) = (pass - edited, unknown + edited);
                     let checks: Vec<&str> = items.iter().map(|e| e.check.as_str()).collect();
+                    let edited_note = if edited > 0 {
+                        format!(", {edited} passing item(s) from hand-edited evidence not counted")
+                    } else {
+                        String::new()
+                    };
                     RequirementState {
                         kind: p,
                         level: Level::of_counts(pass, fail, unknown),
                         reason: format!(
-                            "`{}` over the period: {pass} of {} item(s) meet the requirement, {fail} exception(s), {unknown} not readable ({})",
+                            "`{}` over the period: {pass} of {} item(s) meet the requirement, {fail} exception(s), {unknown} not readable or not system evidence{edited_note} ({})",
                             p.as_str(),
                             pass + fail + unknown,
                             checks.join(", ")
@@ -259,10 +305,48 @@ pub fn assess_with(
             let attestation: Vec<RequirementState<AttestationKind>> = req
                 .attestations
                 .iter()
-                .map(|&a| RequirementState {
-                    kind: a,
-                    level: Level::NotAssessed,
-                    reason: format!("no `{}` record was provided", a.as_str()),
+                .map(|&a| {
+                    let records: Vec<&Attestation> = decisions
+                        .1
+                        .iter()
+                        .filter(|r| r.kind == a && (r.controls.is_empty() || r.controls.contains(&id)))
+                        .collect();
+                    let readable: Vec<&&Attestation> =
+                        records.iter().filter(|r| r.sha256.is_some()).collect();
+                    let (level, reason) = if records.is_empty() {
+                        (Level::NotAssessed, format!("no `{}` record was provided", a.as_str()))
+                    } else if let Some(r) = readable.iter().filter(|r| r.current).max_by_key(|r| r.date.clone()) {
+                        (
+                            Level::Meets,
+                            format!(
+                                "`{}` record of {} by {} ({}, SHA-256 {})",
+                                a.as_str(),
+                                r.date,
+                                r.owner,
+                                r.record,
+                                r.sha256.as_deref().map_or("", |h| h.get(..12).unwrap_or(h))
+                            ),
+                        )
+                    } else if let Some(r) = readable.iter().max_by_key(|r| r.date.clone()) {
+                        (
+                            Level::DoesNotMeet,
+                            format!(
+                                "the latest `{}` record is of {}: older than 12 months",
+                                a.as_str(),
+                                r.date
+                            ),
+                        )
+                    } else {
+                        (
+                            Level::NotAssessed,
+                            format!(
+                                "`{}` record(s) declared but unreadable: {}",
+                                a.as_str(),
+                                records.iter().map(|r| r.record.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                    };
+                    RequirementState { kind: a, level, reason }
                 })
                 .collect();
             let dimensions = Dimensions {

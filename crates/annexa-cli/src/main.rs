@@ -654,7 +654,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.record {
         signing_key(&args)?;
     }
-    let decisions = decisions(&settings);
+    let decisions = decisions(&settings, &as_of);
     let mut result = run_scan(
         &paths,
         settings,
@@ -672,10 +672,12 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     if args.record {
-        let store = args
-            .store
-            .clone()
-            .unwrap_or_else(|| paths[0].join(".annexa/evidence.db"));
+        let store = args.store.clone().unwrap_or_else(|| {
+            paths
+                .first()
+                .map_or(Path::new("."), |p| p.as_path())
+                .join(".annexa/evidence.db")
+        });
         record(
             &args,
             &store,
@@ -683,6 +685,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             &assessment,
             &as_of,
             config_path.as_deref(),
+            decisions.attestations(),
         )?;
     }
     let input = ReportInput {
@@ -784,7 +787,7 @@ fn controls(id: Option<String>, paths: &[PathBuf], common: &Common) -> anyhow::R
     let paths = &default_paths(paths, common);
     let settings = load_settings(common, paths.first().map_or(Path::new("."), |p| p))?;
     let as_of = as_of(common.as_of.as_deref())?;
-    let decisions = decisions(&settings);
+    let decisions = decisions(&settings, &as_of);
     let result = run_scan(
         paths,
         settings,
@@ -845,12 +848,51 @@ enum SoaFormat {
 }
 
 /// The declared dimension from annexa.toml's `[soa]` (every control undeclared without one).
-pub(crate) fn decisions(settings: &Settings) -> annexa_assess::Decisions {
-    settings
+pub(crate) fn decisions(settings: &Settings, as_of: &str) -> annexa_assess::Decisions {
+    let d: annexa_assess::Decisions = settings
         .soa
         .iter()
         .flat_map(|s| &s.controls)
         .map(|d| (d.control, d.declared()))
+        .collect();
+    d.with_attestations(attestations(settings, as_of))
+}
+
+/// `[[attestation]]` records, each hashed as read; current when dated within the 12 months
+/// before `as_of` (and not after it).
+fn attestations(settings: &Settings, as_of: &str) -> Vec<annexa_assess::Attestation> {
+    let today = as_of
+        .parse::<jiff::Timestamp>()
+        .map(|t| jiff::tz::Offset::UTC.to_datetime(t).date())
+        .ok();
+    settings
+        .attestations
+        .iter()
+        .map(|a| {
+            let date = a.date.parse::<jiff::civil::Date>().ok();
+            let current = match (date, today) {
+                (Some(d), Some(t)) => {
+                    d <= t
+                        && t.checked_sub(jiff::Span::new().years(1))
+                            .is_ok_and(|limit| d >= limit)
+                }
+                _ => false,
+            };
+            annexa_assess::Attestation {
+                kind: a.kind,
+                controls: a.controls.clone(),
+                date: a.date.clone(),
+                owner: a.owner.clone(),
+                record: a.record.clone(),
+                sha256: a
+                    .record_path
+                    .metadata()
+                    .ok()
+                    .filter(|m| m.is_file() && m.len() <= 64 * 1024 * 1024)
+                    .and_then(|_| file_sha256(&a.record_path)),
+                current,
+            }
+        })
         .collect()
 }
 
@@ -860,7 +902,7 @@ fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
         None => Settings::discover(&args.paths[0])?,
     };
     let as_of = as_of(args.as_of.as_deref())?;
-    let decisions = decisions(&settings);
+    let decisions = decisions(&settings, &as_of);
     let written = settings.soa.clone().unwrap_or_default();
     let result = run_scan(
         &args.paths,
@@ -1048,10 +1090,29 @@ fn record(
     assessment: &annexa_assess::Assessment,
     as_of: &str,
     config: Option<&Path>,
+    attested: &[annexa_assess::Attestation],
 ) -> anyhow::Result<()> {
     let signer = signing_key(args)?;
     let mut draft =
         annexa_ledger::RunDraft::from_scan(result, assessment, as_of, env!("CARGO_PKG_VERSION"));
+    // Attestation records are inputs too: their digests, as read, bind the run to them.
+    draft.inputs.extend(attested.iter().map(|a| {
+        annexa_ledger::record::InputRecord {
+            format: annexa_ledger::record::INPUT_FORMAT.into(),
+            run: 0,
+            index: 0,
+            repository: format!("isms:attestation/{}", a.kind.as_str()),
+            path: a.record.clone(),
+            sha256: a.sha256.clone(),
+            provenance: annexa_model::Provenance::Attested.as_str().into(),
+            status: if a.sha256.is_some() {
+                "read"
+            } else {
+                "unreadable"
+            }
+            .into(),
+        }
+    }));
     draft.recorded_at = jiff::Timestamp::now().to_string();
     draft.binary_sha256 = std::env::current_exe().ok().and_then(|p| file_sha256(&p));
     draft.config_sha256 = config.and_then(file_sha256);

@@ -87,7 +87,7 @@ pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
             }
         })
         .collect();
-    let decisions = decisions(&settings);
+    let decisions = decisions(&settings, &as_of);
     let soa_present = settings
         .soa
         .as_ref()

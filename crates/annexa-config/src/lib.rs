@@ -61,6 +61,42 @@ struct RawConfig {
     #[serde(default)]
     #[schemars(with = "Vec<RawRisk>")]
     risk: Vec<toml::Spanned<RawRisk>>,
+    /// Human records for the process parts of controls (access reviews, training, screening,
+    /// physical security of self-hosted runners, supplier assessments, internal audit,
+    /// management review): each points at a file annexa hashes.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawAttestation>")]
+    attestation: Vec<toml::Spanned<RawAttestation>>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAttestation {
+    /// `access-review`, `training`, `screening`, `physical-security`, `supplier-assessment`,
+    /// `incident-record`, `internal-audit`, `management-review`, `record`, `policy`.
+    kind: String,
+    /// Annex A controls it is evidence for; default: every control that needs this kind.
+    #[serde(default)]
+    controls: Vec<String>,
+    /// When the activity took place: a date, `2026-10-01`.
+    date: String,
+    /// Who performed or owns it.
+    owner: String,
+    /// The record: a file, relative to this configuration file.
+    record: String,
+}
+
+/// One `[[attestation]]`, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestationEntry {
+    pub kind: annexa_model::AttestationKind,
+    pub controls: Vec<ControlId>,
+    pub date: String,
+    pub owner: String,
+    /// As written.
+    pub record: String,
+    /// Resolved against the configuration file's folder.
+    pub record_path: PathBuf,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -476,6 +512,8 @@ pub struct Settings {
     pub risk_criteria: Option<RiskCriteria>,
     /// `[[risk]]` entries, in file order.
     pub risks: Vec<RiskEntry>,
+    /// `[[attestation]]` records, in file order.
+    pub attestations: Vec<AttestationEntry>,
 }
 
 impl Settings {
@@ -730,6 +768,47 @@ impl Settings {
                 residual_approved_on: r.residual_approved_on,
             });
         }
+        let mut attestations = Vec::new();
+        for a in raw.attestation {
+            let span = a.span();
+            let a = a.into_inner();
+            let here = |m: String| at(Some(span.clone()), m);
+            let kind = annexa_model::AttestationKind::parse(&a.kind).ok_or_else(|| {
+                here(format!(
+                    "`kind` must be one of {}; found `{}`",
+                    annexa_model::AttestationKind::ALL
+                        .map(|k| k.as_str())
+                        .join(", "),
+                    a.kind
+                ))
+            })?;
+            if !valid_date(&a.date) {
+                return Err(here(format!(
+                    "`date` must be a date (YYYY-MM-DD); found `{}`",
+                    a.date
+                )));
+            }
+            if a.record.trim().is_empty() {
+                return Err(here(
+                    "`record` must name the file that holds the record".into(),
+                ));
+            }
+            let mut controls = Vec::new();
+            for c in &a.controls {
+                controls.push(
+                    ControlId::parse(c)
+                        .ok_or_else(|| here(format!("`{c}` is not an Annex A control")))?,
+                );
+            }
+            attestations.push(AttestationEntry {
+                kind,
+                controls,
+                date: a.date,
+                owner: a.owner,
+                record_path: base.join(&a.record),
+                record: a.record,
+            });
+        }
         let sla = raw.platform.alert_sla_days.unwrap_or_default();
         Ok(Settings {
             alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
@@ -740,6 +819,7 @@ impl Settings {
             scope,
             risk_criteria,
             risks,
+            attestations,
             soa,
             select,
             ignore,

@@ -217,6 +217,23 @@ pub enum AttestationKind {
 }
 
 impl AttestationKind {
+    pub const ALL: [AttestationKind; 10] = [
+        AttestationKind::Policy,
+        AttestationKind::AccessReview,
+        AttestationKind::Training,
+        AttestationKind::Screening,
+        AttestationKind::PhysicalSecurity,
+        AttestationKind::SupplierAssessment,
+        AttestationKind::IncidentRecord,
+        AttestationKind::InternalAudit,
+        AttestationKind::ManagementReview,
+        AttestationKind::Record,
+    ];
+
+    pub fn parse(s: &str) -> Option<AttestationKind> {
+        AttestationKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AttestationKind::Policy => "policy",

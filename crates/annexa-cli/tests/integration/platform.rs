@@ -810,3 +810,76 @@ impact = 5
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`likelihood` must be 1..=5"));
 }
+
+#[test]
+fn attestation_records_are_hashed_dated_and_never_outweigh_synthetic_evidence() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(tmp.path().join("records")).expect("mkdir");
+    std::fs::write(
+        tmp.path().join("records/access-review-q3.txt"),
+        "Q3 access review: 12 grants reviewed, 2 removed (PR-101, PR-102).\n",
+    )
+    .expect("record");
+    let snap = build(
+        &fixture_spec("inactive-write-access/clean-github"),
+        &tmp.path().join("s"),
+    );
+    let cfg = tmp.path().join("annexa.toml");
+    let control = |date: &str, record: &str| -> serde_json::Value {
+        std::fs::write(
+            &cfg,
+            format!(
+                "[[attestation]]\nkind = \"access-review\"\ncontrols = [\"A.5.18\"]\ndate = \"{date}\"\nowner = \"Head of Platform\"\nrecord = \"{record}\"\n"
+            ),
+        )
+        .expect("config");
+        let out = annexa()
+            .args([
+                "controls",
+                "A.5.18",
+                "--format",
+                "json",
+                "--as-of",
+                "2026-11-26T00:00:00Z",
+                "--snapshot",
+            ])
+            .arg(&snap)
+            .arg("--config")
+            .arg(&cfg)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let c = control("2026-10-01", "records/access-review-q3.txt");
+    let att = &c["attestation_requirements"][0];
+    assert_eq!(att["level"], "meets", "{c:#}");
+    assert!(
+        att["reason"]
+            .as_str()
+            .expect("s")
+            .contains("records/access-review-q3.txt, SHA-256 ")
+    );
+    // The snapshot here is synthetic: its passing access items are not system evidence, so the
+    // control cannot be `implemented` on its strength.
+    assert_ne!(c["overall"], "implemented");
+    assert!(
+        c["operation_requirements"]
+            .to_string()
+            .contains("hand-edited evidence not counted")
+    );
+    // A review older than twelve months does not meet; a record that cannot be read is not
+    // assessed.
+    assert_eq!(
+        control("2025-06-30", "records/access-review-q3.txt")["attestation_requirements"][0]["level"],
+        "does-not-meet"
+    );
+    assert_eq!(
+        control("2026-10-01", "records/missing.pdf")["attestation_requirements"][0]["level"],
+        "not-assessed"
+    );
+}
