@@ -458,6 +458,25 @@ pub(crate) fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPol
     }
 }
 
+/// The repository folders (the current one unless only snapshots were given) and the
+/// configuration (`--config`, else annexa.toml in the first folder).
+pub(crate) fn paths_and_settings(
+    paths: &[PathBuf],
+    snapshots: &[PathBuf],
+    config: Option<&Path>,
+) -> anyhow::Result<(Vec<PathBuf>, Settings)> {
+    let paths = if paths.is_empty() && snapshots.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let settings = match config {
+        Some(p) => Settings::load(p)?,
+        None => Settings::discover(paths.first().map_or(Path::new("."), |p| p.as_path()))?,
+    };
+    Ok((paths, settings))
+}
+
 /// Open the snapshot folders given with --snapshot.
 fn open_snapshots(dirs: &[PathBuf]) -> anyhow::Result<Vec<annexa_engine::SnapshotInput>> {
     dirs.iter()

@@ -40,16 +40,9 @@ pub struct NcArgs {
 }
 
 pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
-    let paths = if args.paths.is_empty() && args.snapshot.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let (paths, settings) =
+        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
     let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let settings = match &args.config {
-        Some(p) => annexa_config::Settings::load(p)?,
-        None => annexa_config::Settings::discover(first)?,
-    };
     let as_of = crate::as_of(args.as_of.as_deref())?;
     let isms_dir = args
         .isms

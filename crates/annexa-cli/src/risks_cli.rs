@@ -2,7 +2,7 @@
 //! scored under its criteria, with proposals from open findings beside the owner's values.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use annexa_assess::risks::{Criteria, RiskInput, RiskRow, register};
@@ -108,16 +108,8 @@ pub(crate) fn criteria(settings: &annexa_config::Settings) -> Option<Criteria> {
 }
 
 pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
-    let paths = if args.paths.is_empty() && args.snapshot.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let settings = match &args.config {
-        Some(p) => annexa_config::Settings::load(p)?,
-        None => annexa_config::Settings::discover(first)?,
-    };
+    let (paths, settings) =
+        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
     let inputs = risk_inputs(&settings);
     let crit = criteria(&settings);
     let criteria_text = settings.risk_criteria.as_ref().map(|c| {
