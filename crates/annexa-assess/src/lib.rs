@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 
 pub mod ncs;
+pub mod readiness;
 pub mod risks;
 
 use annexa_model::status::{Declared, Dimensions, Level, Overall};

@@ -22,6 +22,7 @@ mod init;
 mod ledger_cli;
 mod ncs_cli;
 mod platform_cli;
+mod readiness_cli;
 mod risks_cli;
 
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
@@ -54,6 +55,10 @@ enum Command {
     /// control, the organisation's own policy) with its evidence and an indicative grade; and
     /// opportunities for improvement where no requirement is cited.
     Ncs(ncs_cli::NcArgs),
+    /// Certification readiness: what a Stage 1 audit reviews (scope, SoA, policies, risk
+    /// assessment and treatment) and, with --stage 2, what Stage 2 presupposes (internal audit,
+    /// management review, operating evidence). Exit 1 when an item is not met.
+    Assess(readiness_cli::AssessArgs),
     /// The CI/CD risk register: starter risks and the organisation's own under its criteria,
     /// what each lacks, and likelihood proposals from open findings (the owner decides).
     Risks(risks_cli::RiskArgs),
@@ -393,6 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Collect { command } => collect_cli::run(command),
         Command::Snapshot(cmd) => platform_cli::snapshot(cmd),
         Command::Ncs(args) => ncs_cli::run(args),
+        Command::Assess(args) => readiness_cli::run(args),
         Command::Risks(args) => risks_cli::run(args),
         Command::Population(args) => platform_cli::population(args),
         Command::Policies { path, as_of } => init::policies(&path, as_of.as_deref()),

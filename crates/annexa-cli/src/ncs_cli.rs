@@ -39,14 +39,16 @@ pub struct NcArgs {
     output: Option<PathBuf>,
 }
 
-pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
-    let (paths, settings) =
-        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
-    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let as_of = crate::as_of(args.as_of.as_deref())?;
-    let isms_dir = args
-        .isms
-        .clone()
+/// The policies in `isms/policies/` (under `--isms`, else the configuration's folder, else the
+/// first PATH) with their review state at `as_of`.
+pub(crate) fn policies_at(
+    isms: Option<&Path>,
+    settings: &annexa_config::Settings,
+    first: &Path,
+    as_of: &str,
+) -> anyhow::Result<Vec<(annexa_isms::Policy, annexa_isms::PolicyState)>> {
+    let isms_dir = isms
+        .map(Path::to_path_buf)
         .or_else(|| {
             settings
                 .path
@@ -67,17 +69,29 @@ pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
             eprintln!("annexa: warning: {e}");
         }
     }
+    Ok(policies
+        .into_iter()
+        .map(|p| {
+            let st = annexa_isms::review(&p, date);
+            (p, st)
+        })
+        .collect())
+}
+
+pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
+    let (paths, settings) =
+        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
+    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
+    let as_of = crate::as_of(args.as_of.as_deref())?;
+    let policies = policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
     let policies: Vec<PolicyFact> = policies
         .iter()
-        .map(|p| {
-            let st = annexa_isms::review(p, date);
-            PolicyFact {
-                id: p.id.clone(),
-                title: p.title.clone(),
-                approved: st.approved,
-                overdue: st.overdue,
-                next_review: st.next_review.map(|d| d.to_string()),
-            }
+        .map(|(p, st)| PolicyFact {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            approved: st.approved,
+            overdue: st.overdue,
+            next_review: st.next_review.map(|d| d.to_string()),
         })
         .collect();
     let decisions = decisions(&settings, &as_of);

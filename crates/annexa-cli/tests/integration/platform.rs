@@ -883,3 +883,97 @@ fn attestation_records_are_hashed_dated_and_never_outweigh_synthetic_evidence() 
         "not-assessed"
     );
 }
+
+#[test]
+fn readiness_for_stage_1_and_2_follows_the_documented_isms() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("isms-root");
+    annexa().arg("init").arg(&dir).assert().success();
+    // Approve every policy template.
+    for e in std::fs::read_dir(dir.join("isms/policies"))
+        .expect("policies")
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).expect("policy");
+        let text = text
+            .replace("approver:\n", "approver: CISO\n")
+            .replace("approved-on:\n", "approved-on: 2026-09-01\n");
+        std::fs::write(e.path(), text).expect("policy");
+    }
+    let mut cfg = String::from(
+        "[scope]\nstatement = \"Software delivery of the Acme platform: repositories, pipelines, GitHub\"\nrepositories = [\"acme/*\"]\n\n\
+         [soa]\nversion = \"1\"\napprover = \"CISO\"\napproved-on = \"2026-09-01\"\n\n",
+    );
+    for c in annexa_model::ControlId::all() {
+        cfg.push_str(&format!(
+            "[[soa.control]]\nid = \"{}\"\napplicable = true\nreason = \"Applies to the delivery estate\"\n\n",
+            c.code()
+        ));
+    }
+    cfg.push_str("[risk-criteria]\naccept-at-or-below = 25\napproved-by = \"Risk committee\"\napproved-on = \"2026-09-01\"\n\n");
+    for r in 1..=24 {
+        cfg.push_str(&format!(
+            "[[risk]]\nid = \"R{r:02}\"\nowner = \"Head of Platform\"\nlikelihood = 2\nimpact = 3\n\n"
+        ));
+    }
+    std::fs::write(dir.join("annexa.toml"), &cfg).expect("config");
+    let snap = build(
+        &serde_json::json!({ "base": "github-period" }),
+        &tmp.path().join("s"),
+    );
+    let assess = |stage: &str| {
+        let out = annexa()
+            .args([
+                "assess",
+                "--stage",
+                stage,
+                "--format",
+                "json",
+                "--as-of",
+                "2026-11-26T00:00:00Z",
+                "--snapshot",
+            ])
+            .arg(&snap)
+            .arg("--config")
+            .arg(dir.join("annexa.toml"))
+            .output()
+            .expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        (out.status.code(), v)
+    };
+    let (code, v) = assess("1");
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["met"], v["items"].as_array().expect("items").len());
+    // Stage 2 presupposes an internal audit and a management review.
+    let (code, v) = assess("2");
+    assert_eq!(code, Some(1));
+    let not_met: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["state"] == "not met")
+        .filter_map(|i| i["clause"].as_str())
+        .collect();
+    assert_eq!(not_met, ["9.2", "9.3"], "{v:#}");
+    std::fs::write(
+        dir.join("audit.md"),
+        "Internal audit 2026: scope, findings, actions.\n",
+    )
+    .expect("record");
+    std::fs::write(
+        dir.join("review.md"),
+        "Management review 2026-10: inputs, decisions.\n",
+    )
+    .expect("record");
+    cfg.push_str("[[attestation]]\nkind = \"internal-audit\"\ndate = \"2026-10-10\"\nowner = \"Internal auditor\"\nrecord = \"audit.md\"\n\n");
+    cfg.push_str("[[attestation]]\nkind = \"management-review\"\ndate = \"2026-10-20\"\nowner = \"CEO\"\nrecord = \"review.md\"\n");
+    std::fs::write(dir.join("annexa.toml"), &cfg).expect("config");
+    let (code, v) = assess("2");
+    assert_eq!(code, Some(0), "{v:#}");
+    // Without a [scope], stage 1 is not met, and says why.
+    let no_scope = cfg.replacen("[scope]", "[scope-removed]", 1).replace("[scope-removed]\nstatement = \"Software delivery of the Acme platform: repositories, pipelines, GitHub\"\nrepositories = [\"acme/*\"]\n", "");
+    std::fs::write(dir.join("annexa.toml"), no_scope).expect("config");
+    let (code, v) = assess("1");
+    assert_eq!(code, Some(1));
+    assert!(v.to_string().contains("no `[scope]` statement"), "{v:#}");
+}

@@ -1,0 +1,176 @@
+//! `annexa assess --stage 1|2`: certification readiness from the documented ISMS and the
+//! evidence gathered.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use annexa_assess::readiness::{PolicyFacts, ReadinessInput, State, readiness};
+use annexa_model::AttestationKind;
+use clap::ValueEnum;
+
+use crate::{decisions, emit, run_scan};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadinessFormat {
+    Terminal,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct AssessArgs {
+    /// 1: what a Stage 1 audit reviews; 2: also what Stage 2 presupposes.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    stage: u8,
+    /// Repository folders (default: the current folder, unless --snapshot is given).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    snapshot: Vec<PathBuf>,
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where `isms/policies/` is; default: the configuration file's folder, else the first PATH.
+    #[arg(long)]
+    isms: Option<PathBuf>,
+    #[arg(long)]
+    as_of: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReadinessFormat::Terminal)]
+    format: ReadinessFormat,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
+    let (paths, settings) =
+        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
+    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
+    let as_of = crate::as_of(args.as_of.as_deref())?;
+    let policies = crate::ncs_cli::policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
+    let decisions = decisions(&settings, &as_of);
+    let current = |kind: AttestationKind| {
+        decisions
+            .attestations()
+            .iter()
+            .filter(|a| a.kind == kind && a.current && a.sha256.is_some())
+            .max_by_key(|a| a.date.clone())
+            .map(|a| {
+                format!(
+                    "{} record of {} by {} ({})",
+                    kind.as_str(),
+                    a.date,
+                    a.owner,
+                    a.record
+                )
+            })
+    };
+    let risk_inputs = crate::risks_cli::risk_inputs(&settings);
+    let criteria = crate::risks_cli::criteria(&settings);
+    let mut input = ReadinessInput {
+        scope_statement: settings.scope.as_ref().and_then(|s| s.statement.clone()),
+        scope_patterns: settings.scope.as_ref().map_or(0, |s| s.repositories.len()),
+        soa_present: settings
+            .soa
+            .as_ref()
+            .is_some_and(|s| !s.controls.is_empty()),
+        soa_approved: settings
+            .soa
+            .as_ref()
+            .is_some_and(|s| s.approver.is_some() && s.approved_on.is_some()),
+        policies: policies
+            .iter()
+            .map(|(p, st)| PolicyFacts {
+                id: p.id.clone(),
+                approved: st.approved,
+                overdue: st.overdue,
+                mentions_cicd: st.mentions_cicd,
+                controls: p.controls.clone(),
+            })
+            .collect(),
+        risk_register_present: !settings.risks.is_empty(),
+        risk_criteria_present: settings.risk_criteria.is_some(),
+        risk_criteria_approved: criteria.is_some_and(|c| c.approved),
+        internal_audit: current(AttestationKind::InternalAudit),
+        management_review: current(AttestationKind::ManagementReview),
+        ..ReadinessInput::default()
+    };
+    let result = run_scan(
+        &paths,
+        settings,
+        None,
+        &args.snapshot,
+        args.as_of.as_deref(),
+    )?;
+    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
+    let rows = annexa_assess::risks::register(
+        &risk_inputs,
+        criteria.as_ref(),
+        &result.checks,
+        &result.observations,
+    );
+    input.risks_not_assessed = rows
+        .iter()
+        .filter(|r| !r.risk.in_register)
+        .map(|r| r.risk.id.clone())
+        .collect();
+    input.risks_untreated = rows
+        .iter()
+        .filter(|r| {
+            r.problems.iter().any(|p| {
+                p.starts_with("above the acceptance threshold")
+                    || p.starts_with("residual risk not signed off")
+            })
+        })
+        .map(|r| r.risk.id.clone())
+        .collect();
+    input.scope_unexamined = result
+        .scope
+        .in_scope_not_examined()
+        .map(|e| e.repository.clone())
+        .collect();
+    input.period_evidence = result.snapshots.iter().find_map(|s| {
+        s.manifest
+            .period
+            .as_ref()
+            .map(|p| format!("snapshot {} covers {} .. {}", s.display, p.from, p.to))
+    });
+    let items = readiness(&input, &assessment, args.stage);
+    let met = items.iter().filter(|i| i.state == State::Met).count();
+    let text = match args.format {
+        ReadinessFormat::Terminal => {
+            let mut s = format!(
+                "stage {} readiness: {met} of {} item(s) met\n\n",
+                args.stage,
+                items.len()
+            );
+            for i in &items {
+                let _ = writeln!(
+                    s,
+                    "[{}] stage {} · {} · {}\n      {}",
+                    i.state.as_str(),
+                    i.stage,
+                    i.clause,
+                    i.title,
+                    i.detail
+                );
+            }
+            s
+        }
+        ReadinessFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "stage": args.stage,
+                "as_of": as_of,
+                "met": met,
+                "items": items.iter().map(|i| serde_json::json!({
+                    "stage": i.stage, "clause": i.clause, "title": i.title,
+                    "state": i.state.as_str(), "detail": i.detail,
+                })).collect::<Vec<_>>(),
+            }))? + "\n"
+        }
+    };
+    emit(&args.output, &text)?;
+    // Exit 1 when an item is not met, so readiness can gate a pipeline.
+    Ok(if met == items.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
