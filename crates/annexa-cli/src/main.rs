@@ -464,6 +464,23 @@ pub(crate) fn platform_policy(settings: &Settings) -> annexa_checks::PlatformPol
     }
 }
 
+/// What the ISMS commands (`ncs`, `risks`, `assess`) read: repositories, snapshots,
+/// configuration and the point in time.
+#[derive(clap::Args)]
+pub(crate) struct AssessInputs {
+    /// Repository folders (default: the current folder, unless --snapshot is given).
+    pub paths: Vec<PathBuf>,
+    /// A platform snapshot folder (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Vec<PathBuf>,
+    /// Configuration file; default: annexa.toml in the first PATH.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The point in time (RFC 3339); default: now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
 /// The repository folders (the current one unless only snapshots were given) and the
 /// configuration (`--config`, else annexa.toml in the first folder).
 pub(crate) fn paths_and_settings(

@@ -18,21 +18,12 @@ pub enum NcFormat {
 
 #[derive(clap::Args)]
 pub struct NcArgs {
-    /// Repository folders (default: the current folder, unless --snapshot is given).
-    paths: Vec<PathBuf>,
-    /// A platform snapshot folder (repeatable).
-    #[arg(long, value_name = "DIR")]
-    snapshot: Vec<PathBuf>,
-    /// Configuration file; default: annexa.toml in the first PATH.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: crate::AssessInputs,
     /// Where `isms/policies/` is; default: the configuration file's folder, else the first
     /// PATH.
     #[arg(long)]
     isms: Option<PathBuf>,
-    /// The point in time (RFC 3339); default: now.
-    #[arg(long)]
-    as_of: Option<String>,
     #[arg(long, value_enum, default_value_t = NcFormat::Terminal)]
     format: NcFormat,
     #[arg(long, short)]
@@ -79,10 +70,13 @@ pub(crate) fn policies_at(
 }
 
 pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
-    let (paths, settings) =
-        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
+    let (paths, settings) = crate::paths_and_settings(
+        &args.inputs.paths,
+        &args.inputs.snapshot,
+        args.inputs.config.as_deref(),
+    )?;
     let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let as_of = crate::as_of(args.as_of.as_deref())?;
+    let as_of = crate::as_of(args.inputs.as_of.as_deref())?;
     let policies = policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
     let policies: Vec<PolicyFact> = policies
         .iter()
@@ -113,8 +107,8 @@ pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
         &paths,
         settings,
         None,
-        &args.snapshot,
-        args.as_of.as_deref(),
+        &args.inputs.snapshot,
+        args.inputs.as_of.as_deref(),
     )?;
     let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     let found = ncs::detect(&NcInput {

@@ -22,17 +22,11 @@ pub struct AssessArgs {
     /// 1: what a Stage 1 audit reviews; 2: also what Stage 2 presupposes.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     stage: u8,
-    /// Repository folders (default: the current folder, unless --snapshot is given).
-    paths: Vec<PathBuf>,
-    #[arg(long, value_name = "DIR")]
-    snapshot: Vec<PathBuf>,
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: crate::AssessInputs,
     /// Where `isms/policies/` is; default: the configuration file's folder, else the first PATH.
     #[arg(long)]
     isms: Option<PathBuf>,
-    #[arg(long)]
-    as_of: Option<String>,
     #[arg(long, value_enum, default_value_t = ReadinessFormat::Terminal)]
     format: ReadinessFormat,
     #[arg(long, short)]
@@ -40,10 +34,13 @@ pub struct AssessArgs {
 }
 
 pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
-    let (paths, settings) =
-        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
+    let (paths, settings) = crate::paths_and_settings(
+        &args.inputs.paths,
+        &args.inputs.snapshot,
+        args.inputs.config.as_deref(),
+    )?;
     let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let as_of = crate::as_of(args.as_of.as_deref())?;
+    let as_of = crate::as_of(args.inputs.as_of.as_deref())?;
     let policies = crate::ncs_cli::policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
     let decisions = decisions(&settings, &as_of);
     let current = |kind: AttestationKind| {
@@ -96,8 +93,8 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
         &paths,
         settings,
         None,
-        &args.snapshot,
-        args.as_of.as_deref(),
+        &args.inputs.snapshot,
+        args.inputs.as_of.as_deref(),
     )?;
     let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
     let rows = annexa_assess::risks::register(

@@ -19,16 +19,8 @@ pub enum RiskFormat {
 
 #[derive(clap::Args)]
 pub struct RiskArgs {
-    /// Repository folders (default: the current folder, unless --snapshot is given).
-    paths: Vec<PathBuf>,
-    /// A platform snapshot folder (repeatable).
-    #[arg(long, value_name = "DIR")]
-    snapshot: Vec<PathBuf>,
-    /// Configuration file; default: annexa.toml in the first PATH.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    #[arg(long)]
-    as_of: Option<String>,
+    #[command(flatten)]
+    inputs: crate::AssessInputs,
     #[arg(long, value_enum, default_value_t = RiskFormat::Terminal)]
     format: RiskFormat,
     #[arg(long, short)]
@@ -108,8 +100,11 @@ pub(crate) fn criteria(settings: &annexa_config::Settings) -> Option<Criteria> {
 }
 
 pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
-    let (paths, settings) =
-        crate::paths_and_settings(&args.paths, &args.snapshot, args.config.as_deref())?;
+    let (paths, settings) = crate::paths_and_settings(
+        &args.inputs.paths,
+        &args.inputs.snapshot,
+        args.inputs.config.as_deref(),
+    )?;
     let inputs = risk_inputs(&settings);
     let crit = criteria(&settings);
     let criteria_text = settings.risk_criteria.as_ref().map(|c| {
@@ -128,8 +123,8 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
         &paths,
         settings,
         None,
-        &args.snapshot,
-        args.as_of.as_deref(),
+        &args.inputs.snapshot,
+        args.inputs.as_of.as_deref(),
     )?;
     let rows = register(&inputs, crit.as_ref(), &result.checks, &result.observations);
     let text = match args.format {
