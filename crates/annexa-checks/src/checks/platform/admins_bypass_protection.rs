@@ -47,20 +47,7 @@ impl Check for AdminsBypassProtection {
         let evidence: Vec<&Source> = e.sources.iter().collect();
         let res = cx.resource();
         let pointer = "/default_branch/admin_bypass";
-        // Nothing is enforced on the branch: there is no protection to bypass
-        // (`unprotected-default-branch` reports the branch itself).
-        if e.pull_request == Tri::No
-            && e.force_push_blocked != Tri::Yes
-            && e.deletion_blocked != Tri::Yes
-        {
-            out.api(
-                cx.host,
-                &res,
-                pointer,
-                Outcome::NotRelevant,
-                format!("`{branch}`: no protection is enforced, so there is nothing to bypass"),
-                &evidence,
-            );
+        if super::support::nothing_to_bypass(cx, out, pointer) {
             return;
         }
         let admins: Vec<String> = e

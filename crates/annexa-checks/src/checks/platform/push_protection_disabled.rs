@@ -1,5 +1,4 @@
 use annexa_model::{Outcome, Platform};
-use annexa_platform::Known;
 use annexa_platform::github::Status;
 
 use crate::check::{Check, GithubRepoCx, Sink, check};
@@ -45,18 +44,15 @@ impl Check for PushProtectionDisabled {
     fn github_repo(&self, cx: &GithubRepoCx<'_>, out: &mut Sink) {
         let res = cx.resource();
         let repo = &cx.repo.full_name;
-        let (info, src) = match &cx.repo.info {
-            Known::Yes(i, s) => (i, s),
-            unknown => {
-                out.api_unknown(
-                    cx.host,
-                    &res,
-                    POINTER,
-                    "whether push protection is on",
-                    unknown,
-                );
-                return;
-            }
+        let Some((info, src)) = super::support::known_or_say(
+            out,
+            cx.host,
+            &res,
+            POINTER,
+            "whether push protection is on",
+            &cx.repo.info,
+        ) else {
+            return;
         };
         let sa = info.security_and_analysis.as_ref();
         let push = sa.and_then(|sa| Status::enabled(&sa.secret_scanning_push_protection));

@@ -1,5 +1,4 @@
 use annexa_model::{Outcome, Platform};
-use annexa_platform::Known;
 use annexa_platform::github::Status;
 
 use crate::check::{Check, GithubRepoCx, Sink, check};
@@ -44,18 +43,15 @@ impl Check for SecretScanningDisabled {
     fn github_repo(&self, cx: &GithubRepoCx<'_>, out: &mut Sink) {
         let res = cx.resource();
         let repo = &cx.repo.full_name;
-        let (info, src) = match &cx.repo.info {
-            Known::Yes(i, s) => (i, s),
-            unknown => {
-                out.api_unknown(
-                    cx.host,
-                    &res,
-                    POINTER,
-                    "whether secret scanning is on",
-                    unknown,
-                );
-                return;
-            }
+        let Some((info, src)) = super::support::known_or_say(
+            out,
+            cx.host,
+            &res,
+            POINTER,
+            "whether secret scanning is on",
+            &cx.repo.info,
+        ) else {
+            return;
         };
         let status = info
             .security_and_analysis

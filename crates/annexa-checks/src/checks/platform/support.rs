@@ -1,7 +1,7 @@
 //! Helpers platform checks share.
 
 use annexa_model::Outcome;
-use annexa_platform::{Source, Tri};
+use annexa_platform::{Known, Source, Tri};
 
 use crate::check::{GithubRepoCx, Sink};
 
@@ -31,4 +31,48 @@ pub(crate) fn branch_property(
         ),
     };
     out.api(cx.host, &res, pointer, outcome, message, &evidence);
+}
+
+/// The value a check needs, or — when the platform did not tell — an `unknown` observation at
+/// `pointer` saying what cannot be decided, and `None`.
+pub(crate) fn known_or_say<'a, T>(
+    out: &mut Sink,
+    host: &str,
+    resource: &str,
+    pointer: &str,
+    decide: &str,
+    what: &'a Known<T>,
+) -> Option<(&'a T, &'a Source)> {
+    match what {
+        Known::Yes(v, s) => Some((v, s)),
+        unknown => {
+            out.api_unknown(host, resource, pointer, decide, unknown);
+            None
+        }
+    }
+}
+
+/// When nothing is enforced on the default branch there is no protection to bypass: says so
+/// (`not-relevant`; `unprotected-default-branch` reports the branch) and returns true.
+pub(crate) fn nothing_to_bypass(cx: &GithubRepoCx<'_>, out: &mut Sink, pointer: &str) -> bool {
+    let e = cx.effective;
+    let Some(branch) = &e.branch else {
+        return true;
+    };
+    if e.pull_request == Tri::No
+        && e.force_push_blocked != Tri::Yes
+        && e.deletion_blocked != Tri::Yes
+    {
+        let evidence: Vec<&Source> = e.sources.iter().collect();
+        out.api(
+            cx.host,
+            &cx.resource(),
+            pointer,
+            Outcome::NotRelevant,
+            format!("`{branch}`: no protection is enforced, so there is nothing to bypass"),
+            &evidence,
+        );
+        return true;
+    }
+    false
 }
