@@ -110,6 +110,8 @@ pub struct Change {
     pub deployed: Option<String>,
     /// Why it is an exception (empty when it meets the requirement).
     pub exception: Option<String>,
+    /// The exception is that its evidence could not be read: it neither meets nor fails.
+    pub undecided: bool,
 }
 
 /// What a pull request's reviews show.
@@ -197,6 +199,7 @@ pub fn repo_changes(
             self_merged: merged_by.is_some() && merged_by == author,
             deployed: None,
             exception: None,
+            undecided: false,
         };
         match h.reviews.get(&p.number) {
             Some(Known::Yes(reviews, _)) => {
@@ -235,8 +238,10 @@ pub fn repo_changes(
                 } else {
                     None
                 };
+                change.undecided = change.independent && head.is_none();
             }
             Some(Known::Unknown { reason, .. }) => {
+                change.undecided = true;
                 change.exception = Some(format!("reviews not readable: {reason}"));
                 unreadable.push(format!(
                     "{} {}: reviews: {reason}",
@@ -244,6 +249,7 @@ pub fn repo_changes(
                 ));
             }
             None => {
+                change.undecided = true;
                 change.exception = Some("reviews not collected".to_owned());
                 unreadable.push(format!(
                     "{} {}: reviews not collected",
@@ -345,6 +351,7 @@ pub fn repo_changes(
                         exception: Some(
                             "pushed to the default branch without a pull request".to_owned(),
                         ),
+                        undecided: false,
                     });
                 } else {
                     unreadable.push(format!(
@@ -408,6 +415,8 @@ pub struct DeploymentItem {
     pub run: Option<u64>,
     pub final_state: Option<String>,
     pub exception: Option<String>,
+    /// The exception is that its evidence could not be read: it neither meets nor fails.
+    pub undecided: bool,
 }
 
 /// One repository's deployments to production in the period: items, reconciliation, unreadable.
@@ -464,6 +473,11 @@ pub fn repo_deployments(
             .and_then(|s| s.state.clone());
         let mut approvals = Vec::new();
         let exception;
+        // No run or unreadable approvals: whether it was approved cannot be told.
+        let undecided = !matches!(
+            run.map(|id| h.run_approvals.get(&id)),
+            Some(Some(Known::Yes(..)))
+        );
         match run.map(|id| h.run_approvals.get(&id)) {
             Some(Some(Known::Yes(a, _))) => {
                 approvals = a
@@ -494,6 +508,7 @@ pub fn repo_deployments(
             run,
             final_state,
             exception,
+            undecided,
         });
     }
     reconciliation.push(format!(

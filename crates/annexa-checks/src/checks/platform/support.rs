@@ -76,3 +76,13 @@ pub(crate) fn nothing_to_bypass(cx: &GithubRepoCx<'_>, out: &mut Sink, pointer: 
     }
     false
 }
+
+/// The outcome of one population item: it passes without an exception; an exception fails it,
+/// unless the exception is that its evidence could not be read (then it is `unknown`).
+pub(crate) fn item_outcome(exception: Option<&str>, undecided: bool) -> Outcome {
+    match (exception, undecided) {
+        (None, _) => Outcome::Pass,
+        (Some(_), true) => Outcome::Unknown,
+        (Some(_), false) => Outcome::Fail,
+    }
+}

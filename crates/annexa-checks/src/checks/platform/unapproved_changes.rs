@@ -2,6 +2,7 @@ use annexa_model::{Outcome, Platform};
 use annexa_platform::Source;
 use annexa_platform::population::repo_changes;
 
+use super::support::item_outcome;
 use crate::check::{Check, GithubRepoCx, GitlabGroupCx, GitlabProjectCx, Sink, check};
 
 check! {
@@ -82,43 +83,17 @@ impl Check for UnapprovedChanges {
                 c.merged_by.as_deref().unwrap_or("?"),
                 c.merged_at.as_deref().unwrap_or("?")
             );
-            match &c.exception {
-                None => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Pass,
-                        format!(
-                            "{} {}{link}: approved by {} ({who})",
-                            cx.repo.full_name,
-                            c.id,
-                            c.approvals.join(", ")
-                        ),
-                        &ev,
-                    );
-                }
-                Some(e) if e.contains("not readable") || e.contains("not collected") => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Unknown,
-                        format!("{} {}{link}: {e} ({who})", cx.repo.full_name, c.id),
-                        &ev,
-                    );
-                }
-                Some(e) => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Fail,
-                        format!("{} {}{link}: {e} ({who})", cx.repo.full_name, c.id),
-                        &ev,
-                    );
-                }
-            }
+            let message = match &c.exception {
+                None => format!(
+                    "{} {}{link}: approved by {} ({who})",
+                    cx.repo.full_name,
+                    c.id,
+                    c.approvals.join(", ")
+                ),
+                Some(e) => format!("{} {}{link}: {e} ({who})", cx.repo.full_name, c.id),
+            };
+            let outcome = item_outcome(c.exception.as_deref(), c.undecided);
+            out.api(cx.host, &res, &pointer, outcome, message, &ev);
         }
         if changes.is_empty() {
             let outcome = if unreadable.is_empty() {

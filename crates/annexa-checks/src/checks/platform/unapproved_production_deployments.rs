@@ -2,6 +2,7 @@ use annexa_model::{Outcome, Platform};
 use annexa_platform::Source;
 use annexa_platform::population::repo_deployments;
 
+use super::support::item_outcome;
 use crate::check::{Check, GithubRepoCx, Sink, check};
 
 check! {
@@ -62,38 +63,12 @@ impl Check for UnapprovedProductionDeployments {
                 d.created_at.as_deref().unwrap_or("?"),
                 d.creator.as_deref().unwrap_or("?")
             );
-            match &d.exception {
-                None => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Pass,
-                        format!("{what}: approved ({})", d.approvals.join(", ")),
-                        &ev,
-                    );
-                }
-                Some(e) if e.contains("not readable") || e.contains("not collected") => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Unknown,
-                        format!("{what}: {e}"),
-                        &ev,
-                    );
-                }
-                Some(e) => {
-                    out.api(
-                        cx.host,
-                        &res,
-                        &pointer,
-                        Outcome::Fail,
-                        format!("{what}: {e}"),
-                        &ev,
-                    );
-                }
-            }
+            let message = match &d.exception {
+                None => format!("{what}: approved ({})", d.approvals.join(", ")),
+                Some(e) => format!("{what}: {e}"),
+            };
+            let outcome = item_outcome(d.exception.as_deref(), d.undecided);
+            out.api(cx.host, &res, &pointer, outcome, message, &ev);
         }
         if items.is_empty() {
             let outcome = if unreadable.is_empty() {
