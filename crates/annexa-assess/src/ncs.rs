@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use annexa_model::controls::Clause;
 use annexa_model::status::Declared;
-use annexa_model::{CheckMeta, ControlId, Observation, Outcome};
+use annexa_model::{CheckMeta, ControlId, Observation, Outcome, Suppression};
 
 use crate::{Assessment, repo_of};
 
@@ -35,6 +35,16 @@ pub enum Topic {
     DocumentedInformation,
     /// The SoA excludes a control the estate shows failing.
     SoaDrift,
+    /// Risk acceptances that lapsed while their findings remain (6.1.3).
+    RiskAcceptance,
+    /// Objectives not established, or missed (6.2).
+    Objectives,
+    /// Monitoring evidence missing for part of the period (9.1).
+    Monitoring,
+    /// Internal audits and management reviews not held as planned (9.2, 9.3).
+    AuditProgramme,
+    /// Corrective actions overdue, not effective, or a nonconformity that recurred (10.2).
+    CorrectiveAction,
 }
 
 impl Topic {
@@ -49,6 +59,11 @@ impl Topic {
             Topic::RiskTreatment => "risk-treatment",
             Topic::DocumentedInformation => "documented-information",
             Topic::SoaDrift => "soa-drift",
+            Topic::RiskAcceptance => "risk-acceptance",
+            Topic::Objectives => "objectives",
+            Topic::Monitoring => "monitoring",
+            Topic::AuditProgramme => "audit-programme",
+            Topic::CorrectiveAction => "corrective-action",
         }
     }
 
@@ -64,6 +79,11 @@ impl Topic {
             Topic::RiskTreatment => "Missing risk treatment / Statement of Applicability",
             Topic::DocumentedInformation => "Policies not approved or past their review",
             Topic::SoaDrift => "Statement of Applicability contradicts what was observed",
+            Topic::RiskAcceptance => "Risk acceptances lapsed while their findings remain",
+            Topic::Objectives => "Information security objectives not established or missed",
+            Topic::Monitoring => "Gaps in the monitoring evidence over the period",
+            Topic::AuditProgramme => "Internal audit or management review not held as planned",
+            Topic::CorrectiveAction => "Corrective actions overdue, not effective or recurring",
         }
     }
 
@@ -210,7 +230,33 @@ pub struct NcInput<'a> {
     pub risks: Vec<crate::risks::RiskRow>,
     pub risk_register_present: bool,
     pub risk_criteria_present: bool,
+    /// `[[acceptance]]` entries as assessed.
+    pub acceptances: Vec<crate::acceptance::AcceptanceState>,
+    /// `[[objective]]` entries as measured (empty: none established).
+    pub objectives: Vec<crate::objectives::ObjectiveResult>,
+    /// The supplier register against the components the estate uses.
+    pub suppliers: crate::suppliers::SupplierReport,
+    /// Corrective actions as verified.
+    pub actions: Vec<crate::actions::ActionState>,
+    /// The audit calendar, judged.
+    pub calendar: Vec<crate::calendar::CalendarEntry>,
+    /// Recorded runs over the reporting period, when a period and a ledger were given.
+    pub monitoring: Option<Monitoring>,
 }
+
+/// The recorded runs over the reporting period.
+#[derive(Clone, Debug, Default)]
+pub struct Monitoring {
+    pub from: String,
+    pub to: String,
+    pub runs: usize,
+    /// Stretches of consecutive days with no recorded run: (first day, last day, days).
+    pub gaps: Vec<(String, String, usize)>,
+}
+
+/// A stretch of this many days without a recorded run is an evidence gap worth citing 9.1
+/// for (heuristic, documented in ARCHITECTURE.md).
+pub const MONITORING_GAP_DAYS: usize = 31;
 
 /// The result: potential nonconformities (major first) and opportunities for improvement.
 #[derive(Clone, Debug, Default)]
@@ -251,10 +297,13 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
 
     for topic in Topic::CONTROL_TOPICS {
         for &control in topic.controls() {
+            // Findings under an active risk acceptance are a treatment decision (6.1.3), not
+            // evidence of nonconformity; they count again once the acceptance expires.
             let fails: Vec<&Observation> = input
                 .observations
                 .iter()
                 .filter(|o| o.outcome == Outcome::Fail)
+                .filter(|o| !matches!(o.suppression, Some(Suppression::Accepted { .. })))
                 .filter(|o| {
                     check_controls
                         .get(o.check.as_str())
@@ -487,6 +536,8 @@ pub fn detect(input: &NcInput<'_>) -> Detected {
             });
         }
     }
+
+    crate::ncs_isms::detect(input, &mut out);
 
     out.ncs
         .sort_by(|a, b| b.grade.cmp(&a.grade).then_with(|| a.id.cmp(&b.id)));

@@ -19,10 +19,12 @@ use annexa_report::ReportInput;
 mod collect_cli;
 mod history;
 mod init;
+mod isms_cli;
 mod ledger_cli;
 mod ncs_cli;
 mod platform_cli;
 mod readiness_cli;
+mod report_cli;
 mod risks_cli;
 
 // A scan allocates many small strings and vectors across threads; mimalloc handles that
@@ -62,6 +64,17 @@ enum Command {
     /// The CI/CD risk register: starter risks and the organisation's own under its criteria,
     /// what each lacks, and likelihood proposals from open findings (the owner decides).
     Risks(risks_cli::RiskArgs),
+    /// The ISMS report: one self-contained HTML file (control status, SoA, potential
+    /// nonconformities, corrective actions, risks, objectives, suppliers, populations, what was
+    /// not examined), OSCAL 1.2.1 documents, or with --framework a crosswalk view.
+    Report(report_cli::ReportArgs),
+    /// Corrective actions (10.2): each with its nonconformity, verification over later recorded
+    /// runs (effective, not effective, recurred), and the nonconformities no action answers —
+    /// the surveillance view. Exit 1 when one is overdue, not effective or recurred.
+    Actions(isms_cli::IsmsArgs),
+    /// The management-review input pack (9.3): actions, changes, performance (status,
+    /// nonconformities, objectives, audits), risks and acceptances, opportunities.
+    Review(isms_cli::IsmsArgs),
     /// Check or build a platform snapshot folder.
     #[command(subcommand)]
     Snapshot(platform_cli::SnapshotCommand),
@@ -376,6 +389,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => history::diff_runs(run_a, run_b, &store),
         Command::Checks { id, format } => checks(id, format),
         Command::Soa(args) => soa(&args),
+        Command::Report(args) => report_cli::run(args),
+        Command::Actions(args) => isms_cli::actions(args),
+        Command::Review(args) => isms_cli::review(args),
         Command::Evidence { command } => evidence(command),
         Command::Sample { command } => ledger_cli::sample(command),
         Command::Completions { shell } => {
@@ -887,6 +903,10 @@ enum SoaFormat {
     Markdown,
     /// A workbook (needs --output).
     Xlsx,
+    /// One self-contained HTML page.
+    Html,
+    /// OSCAL 1.2.1 System Security Plan: the decisions as control implementations.
+    OscalSsp,
 }
 
 /// The declared dimension from annexa.toml's `[soa]` (every control undeclared without one).
@@ -939,6 +959,28 @@ fn attestations(settings: &Settings, as_of: &str) -> Vec<annexa_assess::Attestat
 }
 
 fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
+    if matches!(args.format, SoaFormat::Html | SoaFormat::OscalSsp) {
+        let inputs = AssessInputs {
+            paths: args.paths.clone(),
+            snapshot: args.snapshot.clone(),
+            config: args.config.clone(),
+            as_of: args.as_of.clone(),
+        };
+        let g = report_cli::gather(&inputs, None, None, None)?;
+        let input = ReportInput {
+            scan: &g.result,
+            assessment: &g.assessment,
+            as_of: &g.as_of,
+            tool_version: env!("CARGO_PKG_VERSION"),
+        };
+        let text = if args.format == SoaFormat::Html {
+            annexa_report::html::render_soa(&input, &g.isms)
+        } else {
+            annexa_report::oscal::ssp(&input, &g.isms)
+        };
+        emit(&args.output, &text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = match &args.config {
         Some(p) => Settings::load(p)?,
         None => Settings::discover(&args.paths[0])?,
@@ -975,6 +1017,7 @@ fn soa(args: &SoaArgs) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     let text = match args.format {
+        SoaFormat::Html | SoaFormat::OscalSsp => unreachable!("handled above"),
         SoaFormat::Csv => annexa_report::soa::csv(&input, &document),
         SoaFormat::Markdown => annexa_report::soa::markdown(&input, &document),
         SoaFormat::Xlsx => {

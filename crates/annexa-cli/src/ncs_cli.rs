@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use annexa_assess::ncs::{self, Detected, NcInput, PolicyFact};
+use annexa_assess::ncs::{self, Detected};
 use clap::ValueEnum;
 
-use crate::{decisions, emit, run_scan, usage};
+use crate::{emit, usage};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NcFormat {
@@ -24,6 +24,14 @@ pub struct NcArgs {
     /// PATH.
     #[arg(long)]
     isms: Option<PathBuf>,
+    /// The reporting period (YYYY-MM-DD..YYYY-MM-DD): with a ledger, days without a recorded
+    /// run are evidence gaps (9.1).
+    #[arg(long)]
+    period: Option<String>,
+    /// The evidence ledger (default: `[evidence] store` of the configuration): corrective
+    /// actions are verified over its recorded runs.
+    #[arg(long)]
+    ledger: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = NcFormat::Terminal)]
     format: NcFormat,
     #[arg(long, short)]
@@ -70,66 +78,21 @@ pub(crate) fn policies_at(
 }
 
 pub fn run(args: NcArgs) -> anyhow::Result<ExitCode> {
-    let (paths, settings) = crate::paths_and_settings(
-        &args.inputs.paths,
-        &args.inputs.snapshot,
-        args.inputs.config.as_deref(),
+    let period = args
+        .period
+        .as_deref()
+        .map(crate::report_cli::parse_period)
+        .transpose()?;
+    let g = crate::report_cli::gather(
+        &args.inputs,
+        args.isms.as_deref(),
+        period,
+        args.ledger.as_deref(),
     )?;
-    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
-    let as_of = crate::as_of(args.inputs.as_of.as_deref())?;
-    let policies = policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
-    let policies: Vec<PolicyFact> = policies
-        .iter()
-        .map(|(p, st)| PolicyFact {
-            id: p.id.clone(),
-            title: p.title.clone(),
-            approved: st.approved,
-            overdue: st.overdue,
-            next_review: st.next_review.map(|d| d.to_string()),
-        })
-        .collect();
-    let decisions = decisions(&settings, &as_of);
-    let soa_present = settings
-        .soa
-        .as_ref()
-        .is_some_and(|s| !s.controls.is_empty());
-    let soa_reasons = settings
-        .soa
-        .iter()
-        .flat_map(|s| &s.controls)
-        .map(|d| (d.control, d.reason.clone()))
-        .collect();
-    let risk_inputs = crate::risks_cli::risk_inputs(&settings);
-    let criteria = crate::risks_cli::criteria(&settings);
-    let risk_register_present = !settings.risks.is_empty();
-    let risk_criteria_present = settings.risk_criteria.is_some();
-    let result = run_scan(
-        &paths,
-        settings,
-        None,
-        &args.inputs.snapshot,
-        args.inputs.as_of.as_deref(),
-    )?;
-    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
-    let found = ncs::detect(&NcInput {
-        checks: &result.checks,
-        observations: &result.observations,
-        assessment: &assessment,
-        soa_present,
-        soa_reasons,
-        policies,
-        risks: annexa_assess::risks::register(
-            &risk_inputs,
-            criteria.as_ref(),
-            &result.checks,
-            &result.observations,
-        ),
-        risk_register_present,
-        risk_criteria_present,
-    });
+    let found = &g.isms.ncs;
     let text = match args.format {
-        NcFormat::Terminal => terminal(&found),
-        NcFormat::Json => serde_json::to_string_pretty(&json(&found, &as_of))? + "\n",
+        NcFormat::Terminal => terminal(found),
+        NcFormat::Json => serde_json::to_string_pretty(&json(found, &g.as_of))? + "\n",
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,8 @@
 //! Architecture invariant: configuration narrows or tunes what is examined and reported; it
 //! never changes what a check concludes.
 
+mod isms;
+
 use std::path::{Path, PathBuf};
 
 use annexa_model::status::Declared;
@@ -67,6 +69,31 @@ struct RawConfig {
     #[serde(default)]
     #[schemars(with = "Vec<RawAttestation>")]
     attestation: Vec<toml::Spanned<RawAttestation>>,
+    /// Risk acceptances: the only way a finding becomes accepted risk (check, scope, reason,
+    /// owner, approver, expiry); it reopens when the acceptance expires.
+    #[serde(default)]
+    #[schemars(with = "Vec<isms::RawAcceptance>")]
+    acceptance: Vec<toml::Spanned<isms::RawAcceptance>>,
+    /// Information security objectives (6.2) with the measure annexa evaluates on every run.
+    #[serde(default)]
+    #[schemars(with = "Vec<isms::RawObjective>")]
+    objective: Vec<toml::Spanned<isms::RawObjective>>,
+    /// The supplier register (A.5.19–A.5.23): CI services, runners, third-party actions, orbs,
+    /// images, pipes.
+    #[serde(default)]
+    #[schemars(with = "Vec<isms::RawSupplier>")]
+    supplier: Vec<toml::Spanned<isms::RawSupplier>>,
+    /// Corrective actions (10.2), each answering a potential nonconformity.
+    #[serde(default)]
+    #[schemars(with = "Vec<isms::RawAction>")]
+    action: Vec<toml::Spanned<isms::RawAction>>,
+    /// How corrective actions are verified.
+    #[serde(default)]
+    actions: isms::RawActions,
+    /// The audit calendar: internal audits, management reviews, certification audits.
+    #[serde(default)]
+    #[schemars(with = "Vec<isms::RawAudit>")]
+    audit: Vec<toml::Spanned<isms::RawAudit>>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -514,9 +541,31 @@ pub struct Settings {
     pub risks: Vec<RiskEntry>,
     /// `[[attestation]]` records, in file order.
     pub attestations: Vec<AttestationEntry>,
+    /// `[[acceptance]]` risk acceptances, in file order.
+    pub acceptances: Vec<annexa_assess::acceptance::Acceptance>,
+    /// `[[objective]]` entries, in file order.
+    pub objectives: Vec<annexa_assess::objectives::Objective>,
+    /// `[[supplier]]` register entries, in file order.
+    pub suppliers: Vec<annexa_assess::suppliers::Supplier>,
+    /// `[[action]]` corrective actions, in file order.
+    pub actions: Vec<annexa_assess::actions::CorrectiveAction>,
+    /// `[actions] verify-runs` as written (0 when not given: see [`Settings::verify_runs`]).
+    pub verify_runs_given: usize,
+    /// `[[audit]]` calendar entries, in file order (status not yet judged).
+    pub audits: Vec<annexa_assess::calendar::CalendarEntry>,
 }
 
 impl Settings {
+    /// Clean runs required after a corrective action's completion before it counts as
+    /// effective: `[actions] verify-runs`, default 3.
+    pub fn verify_runs(&self) -> usize {
+        if self.verify_runs_given == 0 {
+            3
+        } else {
+            self.verify_runs_given
+        }
+    }
+
     /// The exclude pattern a repository-relative path matches, if any.
     pub fn excluded_by(&self, path: &str) -> Option<&str> {
         self.exclude_set
@@ -810,7 +859,18 @@ impl Settings {
             });
         }
         let sla = raw.platform.alert_sla_days.unwrap_or_default();
+        let acceptances = isms::acceptances(raw.acceptance, &at)?;
+        let objectives = isms::objectives(raw.objective, &at)?;
+        let suppliers = isms::suppliers(raw.supplier, &at)?;
+        let actions = isms::actions(raw.action, &at)?;
+        let audits = isms::audits(raw.audit, &at)?;
         Ok(Settings {
+            acceptances,
+            objectives,
+            suppliers,
+            actions,
+            verify_runs_given: isms::verify_runs(&raw.actions),
+            audits,
             alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
             max_org_admins: raw.platform.max_org_admins,
             max_repo_admins: raw.platform.max_repo_admins,

@@ -10,6 +10,7 @@
 
 mod discover;
 mod git;
+pub mod inventory;
 mod platform;
 mod policy;
 mod scan;

@@ -145,6 +145,8 @@ pub struct ScanResult {
     pub snapshots: Vec<crate::platform::SnapshotSummary>,
     /// The declared scope against the estate the scan and its snapshots reveal.
     pub scope: crate::scope::Reconciliation,
+    /// Third-party components and runners the pipelines use.
+    pub inventory: crate::inventory::Inventory,
 }
 
 impl ScanResult {
@@ -502,11 +504,15 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
     diagnostics.sort();
     files.sort_by(|a, b| (a.repo, &a.path).cmp(&(b.repo, &b.path)));
     excluded.sort();
+    accept_risks(&mut observations, options);
+    let inventory = crate::inventory::build(&pipelines);
     // The pipeline models are no longer needed: free them on a pool thread while the caller
     // assesses and reports.
     rayon::spawn(move || drop((pipelines, owners, dockerfiles, updates)));
 
-    let scope = crate::scope::reconcile(options.settings.scope.as_ref(), &repositories, &snapshots);
+    let mut scope =
+        crate::scope::reconcile(options.settings.scope.as_ref(), &repositories, &snapshots);
+    scope.add_runners(&inventory.self_hosted);
     Ok(ScanResult {
         repositories,
         files,
@@ -517,7 +523,44 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
         files_only: options.only_files.is_some(),
         scope,
         snapshots,
+        inventory,
     })
+}
+
+/// Findings an approved, unexpired `[[acceptance]]` covers become accepted risk (marked, still
+/// counted by the assessment). Expired or unapproved acceptances are not applied: their
+/// findings stay open, and `annexa ncs` reports the acceptance.
+fn accept_risks(observations: &mut [Observation], options: &ScanOptions) {
+    if options.settings.acceptances.is_empty() {
+        return;
+    }
+    let at = options.as_of.unwrap_or_else(jiff::Timestamp::now);
+    let today = jiff::tz::Offset::UTC.to_datetime(at).date().to_string();
+    let active: Vec<(
+        &annexa_assess::acceptance::Acceptance,
+        annexa_assess::acceptance::Matcher,
+    )> = options
+        .settings
+        .acceptances
+        .iter()
+        .filter(|a| {
+            annexa_assess::acceptance::status(a, &today).0
+                == annexa_assess::acceptance::AcceptanceStatus::Active
+        })
+        .filter_map(|a| annexa_assess::acceptance::Matcher::new(a).map(|m| (a, m)))
+        .collect();
+    for o in observations.iter_mut() {
+        if o.outcome != annexa_model::Outcome::Fail || o.suppression.is_some() {
+            continue;
+        }
+        if let Some((a, _)) = active.iter().find(|(_, m)| m.covers(o)) {
+            o.suppression = Some(annexa_model::Suppression::Accepted {
+                id: a.id.clone(),
+                expires: a.expires.clone(),
+                reason: a.reason.clone(),
+            });
+        }
+    }
 }
 
 /// The total order of observations: repository, then file and route, then check, outcome,

@@ -40,6 +40,22 @@ pub struct Reconciliation {
     /// Snapshots whose organisation / group repository list could not be read: the estate is
     /// only what was collected or scanned.
     pub estate_unlisted: Vec<String>,
+    /// Self-hosted runners the pipelines target. A runner processes the code and secrets of
+    /// the repositories whose jobs run there, so it is in scope when one of them is; annexa
+    /// never examines the machine itself.
+    pub runners: Vec<RunnerEntry>,
+}
+
+/// A self-hosted runner (by its labels) and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RunnerEntry {
+    /// The labels jobs select it by, sorted, `, `-joined.
+    pub labels: String,
+    /// `owner/name` of the repositories whose jobs run there.
+    pub repositories: Vec<String>,
+    /// `in-scope` (a repository using it is in scope), `out-of-scope` (all are out),
+    /// `undeclared` otherwise.
+    pub status: &'static str,
 }
 
 impl Reconciliation {
@@ -52,6 +68,34 @@ impl Reconciliation {
 
     pub fn undeclared(&self) -> impl Iterator<Item = &ScopeEntry> {
         self.entries.iter().filter(|e| e.status == "undeclared")
+    }
+
+    /// Place the self-hosted runners by the repositories that use them.
+    pub(crate) fn add_runners(&mut self, self_hosted: &[(String, Vec<String>)]) {
+        let status_of = |repo: &str| {
+            self.entries
+                .iter()
+                .find(|e| e.repository == repo || e.repository.ends_with(&format!("/{repo}")))
+                .map_or("undeclared", |e| e.status)
+        };
+        self.runners = self_hosted
+            .iter()
+            .map(|(labels, repos)| {
+                let statuses: Vec<&str> = repos.iter().map(|r| status_of(r)).collect();
+                let status = if statuses.contains(&"in-scope") {
+                    "in-scope"
+                } else if !statuses.is_empty() && statuses.iter().all(|s| *s == "out-of-scope") {
+                    "out-of-scope"
+                } else {
+                    "undeclared"
+                };
+                RunnerEntry {
+                    labels: labels.clone(),
+                    repositories: repos.clone(),
+                    status,
+                }
+            })
+            .collect();
     }
 }
 
@@ -110,10 +154,21 @@ pub(crate) fn reconcile(
             }
         }
     }
+    // A repository without an owner (a folder with no remote) is named by its folder; a
+    // pattern may also name it as it is displayed, `local/<folder>`.
+    let names = |key: &str, full: &str| -> Vec<String> {
+        if full.contains('/') {
+            vec![full.to_owned()]
+        } else {
+            vec![full.to_owned(), key.to_owned()]
+        }
+    };
     let mut matched = std::collections::BTreeSet::new();
     if let Some(sc) = scope {
-        for (full, _) in estate.values() {
-            matched.extend(sc.matching(full));
+        for (key, (full, _)) in &estate {
+            for n in names(key, full) {
+                matched.extend(sc.matching(&n));
+            }
         }
     }
     let unmatched = scope
@@ -141,12 +196,17 @@ pub(crate) fn reconcile(
         .map(|s| s.display.clone())
         .collect();
     let entries = estate
-        .into_values()
-        .map(|(full, mut e)| {
+        .into_iter()
+        .map(|(key, (full, mut e))| {
             e.found_in.sort();
             e.found_in.dedup();
             if let Some(sc) = scope {
-                match sc.classify(&full) {
+                let placed = names(&key, &full)
+                    .iter()
+                    .map(|n| sc.classify(n))
+                    .find(|c| !matches!(c, InScope::Undeclared))
+                    .unwrap_or(InScope::Undeclared);
+                match placed {
                     InScope::Yes(p) => {
                         e.status = "in-scope";
                         e.pattern = Some(p);
@@ -168,5 +228,6 @@ pub(crate) fn reconcile(
         entries,
         unmatched,
         estate_unlisted,
+        runners: Vec::new(),
     }
 }

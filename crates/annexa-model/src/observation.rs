@@ -326,13 +326,23 @@ pub enum Suppression {
     Baselined,
     /// Accepted by the organisation's configured policy (e.g. a trusted action owner).
     Policy { reason: String },
+    /// Accepted risk: an approved `[[acceptance]]` covers it until `expires` (a date). Unlike
+    /// the others this is a risk treatment decision (6.1.3), not a reporting choice; it still
+    /// never changes control status, and it lapses on expiry.
+    Accepted {
+        id: String,
+        expires: String,
+        reason: String,
+    },
 }
 
 impl Suppression {
     /// The human-written reason, where there is one.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Suppression::Inline { reason } | Suppression::Policy { reason } => Some(reason),
+            Suppression::Inline { reason }
+            | Suppression::Policy { reason }
+            | Suppression::Accepted { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -343,6 +353,7 @@ impl Suppression {
             Suppression::Deselected => "deselected",
             Suppression::Baselined => "baselined",
             Suppression::Policy { .. } => "policy",
+            Suppression::Accepted { .. } => "accepted-risk",
         }
     }
 }

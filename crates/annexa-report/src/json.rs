@@ -55,6 +55,18 @@ pub struct ScopeOut {
     pub statement: Option<String>,
     /// Every repository the scan or a snapshot revealed.
     pub repositories: Vec<ScopeEntryOut>,
+    /// Self-hosted runners the pipelines target, placed by the repositories using them.
+    pub runners: Vec<RunnerOut>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct RunnerOut {
+    /// The labels jobs select the runner by.
+    pub labels: String,
+    /// `owner/name` of the repositories whose jobs run there.
+    pub repositories: Vec<String>,
+    /// `in-scope`, `out-of-scope` or `undeclared`.
+    pub status: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -162,9 +174,14 @@ pub struct ObservationOut {
 
 #[derive(Serialize, JsonSchema)]
 pub struct SuppressionOut {
-    /// `inline`, `deselected`, `baselined` or `policy`.
+    /// `inline`, `deselected`, `baselined`, `policy` or `accepted-risk`.
     pub kind: String,
     pub reason: Option<String>,
+    /// `accepted-risk`: the `[[acceptance]]` id and its last day; the finding reopens after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -319,9 +336,19 @@ pub(crate) fn observation(scan: &ScanResult, o: &Observation) -> ObservationOut 
             .map(|m| m.controls.iter().map(|c| c.code().to_owned()).collect())
             .unwrap_or_default(),
         locations: o.locations.iter().map(|l| location(scan, l)).collect(),
-        suppression: o.suppression.as_ref().map(|s| SuppressionOut {
-            kind: s.kind().to_owned(),
-            reason: s.reason().map(String::from),
+        suppression: o.suppression.as_ref().map(|s| {
+            let (acceptance, expires) = match s {
+                annexa_model::Suppression::Accepted { id, expires, .. } => {
+                    (Some(id.clone()), Some(expires.clone()))
+                }
+                _ => (None, None),
+            };
+            SuppressionOut {
+                kind: s.kind().to_owned(),
+                reason: s.reason().map(String::from),
+                acceptance,
+                expires,
+            }
         }),
     }
 }
@@ -521,6 +548,19 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
             scan.scope.unmatched.join(", ")
         ));
     }
+    for r in scan
+        .scope
+        .runners
+        .iter()
+        .filter(|r| r.status != "out-of-scope")
+    {
+        v.push(format!(
+            "self-hosted runner [{}] ({}, used by {}): the machine itself is not examined — its hardening, patching and physical security need their own evidence (attestations)",
+            r.labels,
+            r.status,
+            r.repositories.join(", ")
+        ));
+    }
     for s in &scan.scope.estate_unlisted {
         v.push(format!(
             "snapshot {s}: the organisation's / group's repository list was not read, so the estate is only what was collected"
@@ -548,7 +588,7 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
     }
     v.extend([
         if soa_read {
-            "ISMS records other than the Statement of Applicability (policies, attestations): not read".to_owned()
+            "ISMS records: the policies under isms/policies/ are not read by `scan` (`annexa report`, `ncs` and `assess` read them); attestation records count only as annexa.toml lists them".to_owned()
         } else {
             "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned()
         },
@@ -656,6 +696,16 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                     files_examined: e.files_examined,
                     platform_examined: e.platform_examined,
                     found_in: e.found_in.clone(),
+                })
+                .collect(),
+            runners: scan
+                .scope
+                .runners
+                .iter()
+                .map(|r| RunnerOut {
+                    labels: r.labels.clone(),
+                    repositories: r.repositories.clone(),
+                    status: r.status.to_owned(),
                 })
                 .collect(),
         },

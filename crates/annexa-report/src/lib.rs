@@ -5,10 +5,13 @@
 //! types ([`json::ScanReport`]); internal structs are never serialised directly.
 
 pub mod catalogue;
+pub mod crosswalk;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod sarif;
 pub mod soa;
 pub mod terminal;
@@ -106,5 +109,10 @@ pub fn suppression_text(s: &annexa_model::Suppression) -> String {
         }
         annexa_model::Suppression::Baselined => "in the baseline".to_owned(),
         annexa_model::Suppression::Policy { reason } => format!("accepted by policy: {reason}"),
+        annexa_model::Suppression::Accepted {
+            id,
+            expires,
+            reason,
+        } => format!("accepted risk {id} until {expires}: {reason}"),
     }
 }

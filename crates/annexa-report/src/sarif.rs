@@ -312,6 +312,10 @@ fn result(input: &ReportInput<'_>, o: &Observation, rule_index: usize) -> SarifR
             kind: "external",
             justification: format!("accepted by policy: {reason}"),
         }],
+        Some(s @ Suppression::Accepted { .. }) => vec![SarifSuppression {
+            kind: "external",
+            justification: crate::suppression_text(s),
+        }],
     };
     SarifResult {
         rule_id: o.check.as_str().to_owned(),

@@ -297,3 +297,23 @@ pub fn markdown(input: &ReportInput<'_>, soa: &SoaDocument<'_>) -> String {
     }
     out
 }
+
+impl<'a> SoaDocument<'a> {
+    /// The SoA as the ISMS view carries it.
+    pub fn from_meta(meta: &'a annexa_assess::isms::SoaMeta) -> SoaDocument<'a> {
+        SoaDocument {
+            version: meta.version.as_deref(),
+            approver: meta.approver.as_deref(),
+            approved_on: meta.approved_on.as_deref(),
+            decisions: meta
+                .decisions
+                .iter()
+                .map(|d| SoaNote {
+                    control: d.control,
+                    reason: &d.reason,
+                    implementation: d.implementation.as_deref(),
+                })
+                .collect(),
+        }
+    }
+}

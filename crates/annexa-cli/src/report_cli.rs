@@ -1,0 +1,482 @@
+//! `annexa report`: the whole ISMS as of one run — control status, SoA, potential
+//! nonconformities, corrective actions, risks, acceptances, objectives, suppliers, populations
+//! and what was not examined — as one HTML file, as OSCAL documents, or a framework's crosswalk
+//! view. [`gather`] assembles the [`IsmsView`] the reporters format; `ncs`, `risks` and
+//! `review` read the same.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use annexa_assess::Assessment;
+use annexa_assess::isms::{IsmsView, PopulationSummary, SoaDecisionText, SoaMeta};
+use annexa_assess::ncs::{self, NcInput, PolicyFact};
+use annexa_engine::ScanResult;
+use annexa_platform::github::Github;
+use annexa_platform::population::{self, Population};
+use annexa_platform::{PlatformKind, Snapshot};
+use annexa_report::ReportInput;
+use clap::ValueEnum;
+
+use crate::{decisions, emit, run_scan, usage};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Terminal text (with --framework: the crosswalk view).
+    Terminal,
+    /// Markdown (with --framework: the crosswalk view as a table).
+    Markdown,
+    /// JSON (with --framework: the crosswalk view).
+    Json,
+    /// One self-contained HTML file.
+    Html,
+    /// OSCAL 1.2.1 Assessment Results of this run.
+    OscalAr,
+    /// OSCAL 1.2.1 System Security Plan (the SoA as control implementations).
+    OscalSsp,
+    /// OSCAL 1.2.1 Plan of Action and Milestones (findings, risks, acceptances, actions).
+    OscalPoam,
+    /// OSCAL 1.2.1 component definition of the check catalogue.
+    OscalComponent,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub inputs: crate::AssessInputs,
+    /// Where `isms/policies/` is; default: the configuration file's folder, else the first
+    /// PATH.
+    #[arg(long)]
+    pub isms: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// A framework's crosswalk view instead of the ISMS report: soc2, pci-dss-4, nis2, dora,
+    /// nist-csf-2, ssdf, slsa, cis-ssc, owasp-cicd.
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// The reporting period (YYYY-MM-DD..YYYY-MM-DD).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// The evidence ledger: corrective actions are verified over its recorded runs.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// A scan with its assessment and ISMS view.
+pub(crate) struct Gathered {
+    pub result: ScanResult,
+    pub assessment: Assessment,
+    pub isms: IsmsView,
+    pub as_of: String,
+}
+
+/// `FROM..TO` as two dates.
+pub(crate) fn parse_period(s: &str) -> anyhow::Result<(String, String)> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        usage(format!(
+            "--period `{s}`: expected FROM..TO (YYYY-MM-DD..YYYY-MM-DD)"
+        ))
+    })?;
+    let from: jiff::civil::Date = a
+        .parse()
+        .map_err(|e| usage(format!("--period `{s}`: `{a}` is not a date: {e}")))?;
+    let to: jiff::civil::Date = b
+        .parse()
+        .map_err(|e| usage(format!("--period `{s}`: `{b}` is not a date: {e}")))?;
+    if to < from {
+        return Err(usage(format!("--period `{s}`: it ends before it starts")));
+    }
+    Ok((from.to_string(), to.to_string()))
+}
+
+/// Scan, assess and assemble the ISMS view.
+pub(crate) fn gather(
+    inputs: &crate::AssessInputs,
+    isms_dir: Option<&Path>,
+    period: Option<(String, String)>,
+    ledger: Option<&Path>,
+) -> anyhow::Result<Gathered> {
+    let (paths, settings) =
+        crate::paths_and_settings(&inputs.paths, &inputs.snapshot, inputs.config.as_deref())?;
+    let first = paths.first().map_or(Path::new("."), |p| p.as_path());
+    let as_of = crate::as_of(inputs.as_of.as_deref())?;
+    let policies: Vec<PolicyFact> =
+        crate::ncs_cli::policies_at(isms_dir, &settings, first, &as_of)?
+            .iter()
+            .map(|(p, st)| PolicyFact {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                approved: st.approved,
+                overdue: st.overdue,
+                next_review: st.next_review.map(|d| d.to_string()),
+            })
+            .collect();
+    let decisions = decisions(&settings, &as_of);
+    let written = settings.soa.clone().unwrap_or_default();
+    let soa = SoaMeta {
+        present: !written.controls.is_empty(),
+        version: written.version.clone(),
+        approver: written.approver.clone(),
+        approved_on: written.approved_on.clone(),
+        decisions: written
+            .controls
+            .iter()
+            .map(|d| SoaDecisionText {
+                control: d.control,
+                reason: d.reason.clone(),
+                implementation: d.implementation.clone(),
+            })
+            .collect(),
+    };
+    let risk_inputs = crate::risks_cli::risk_inputs(&settings);
+    let criteria = crate::risks_cli::criteria(&settings);
+    let risk_register_present = !settings.risks.is_empty();
+    let risk_criteria_present = settings.risk_criteria.is_some();
+    let scope_statement = settings.scope.as_ref().and_then(|s| s.statement.clone());
+    let policy = crate::platform_policy(&settings);
+    let today = as_of[..10].to_owned();
+    let acceptances_written = settings.acceptances.clone();
+    let objectives_written = settings.objectives.clone();
+    let suppliers_written = settings.suppliers.clone();
+    let actions_written = settings.actions.clone();
+    let verify_runs = settings.verify_runs();
+    let calendar = annexa_assess::calendar::judge(&settings.audits, &today);
+    let ledger_path = ledger
+        .map(Path::to_path_buf)
+        .or_else(|| settings.evidence_store.clone());
+    let result = run_scan(
+        &paths,
+        settings,
+        None,
+        &inputs.snapshot,
+        inputs.as_of.as_deref(),
+    )?;
+    let assessment = annexa_assess::assess_with(&result.checks, &result.observations, &decisions);
+    let risks = annexa_assess::risks::register(
+        &risk_inputs,
+        criteria.as_ref(),
+        &result.checks,
+        &result.observations,
+    );
+    let acceptances =
+        annexa_assess::acceptance::assess(&acceptances_written, &result.observations, &today);
+    let objectives =
+        annexa_assess::objectives::measure(&objectives_written, &result.observations, &today);
+    let suppliers =
+        annexa_assess::suppliers::assess(&suppliers_written, &result.inventory.components, &today);
+    let ledger = match &ledger_path {
+        Some(p) if annexa_ledger::Ledger::is_url(p) || p.is_file() => {
+            Some(crate::ledger_cli::open(p)?)
+        }
+        Some(p) if ledger.is_some() => {
+            return Err(usage(format!(
+                "{}: no evidence ledger here (record runs with `annexa scan --record`)",
+                p.display()
+            )));
+        }
+        _ => None,
+    };
+    let monitoring = match (&period, &ledger) {
+        (Some((from, to)), Some(l)) => Some(monitoring(l, from, to)?),
+        _ => None,
+    };
+    let mut nc_input = NcInput {
+        checks: &result.checks,
+        observations: &result.observations,
+        assessment: &assessment,
+        soa_present: soa.present,
+        soa_reasons: soa
+            .decisions
+            .iter()
+            .map(|d| (d.control, d.reason.clone()))
+            .collect(),
+        policies: policies.clone(),
+        risks: risks.clone(),
+        risk_register_present,
+        risk_criteria_present,
+        acceptances: acceptances.clone(),
+        objectives: objectives.clone(),
+        suppliers: suppliers.clone(),
+        actions: Vec::new(),
+        calendar: calendar.clone(),
+        monitoring,
+    };
+    // Corrective actions are verified against the nonconformities raised without them, then
+    // their own 10.2 nonconformities join the list.
+    let before_actions = ncs::detect(&nc_input);
+    let raised_now: std::collections::BTreeSet<String> =
+        before_actions.ncs.iter().map(|n| n.id.clone()).collect();
+    let actions = actions_written
+        .iter()
+        .map(|a| {
+            let mut runs = match &ledger {
+                Some(l) => recorded_runs(l, &a.nc, &a.raised_on, &result.checks)?,
+                None => Vec::new(),
+            };
+            runs.push(annexa_assess::actions::RunCheck {
+                as_of: as_of.clone(),
+                seq: None,
+                raised: raised_now.contains(&a.nc),
+            });
+            Ok(annexa_assess::actions::verify(a, runs, verify_runs, &today))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    nc_input.actions = actions.clone();
+    let found = if actions.is_empty() {
+        before_actions
+    } else {
+        ncs::detect(&nc_input)
+    };
+    let populations = populations(&inputs.snapshot, &policy, &as_of)?;
+    let isms = IsmsView {
+        period,
+        scope_statement,
+        soa,
+        policies,
+        ncs: found,
+        criteria,
+        risks,
+        acceptances,
+        objectives,
+        suppliers,
+        actions,
+        calendar,
+        populations,
+    };
+    Ok(Gathered {
+        result,
+        assessment,
+        isms,
+        as_of,
+    })
+}
+
+/// Recorded runs over the period and the stretches of days without one.
+fn monitoring(
+    ledger: &annexa_ledger::Ledger,
+    from: &str,
+    to: &str,
+) -> anyhow::Result<ncs::Monitoring> {
+    use annexa_ledger::history::{Period, gaps, runs_in};
+    let period = Period::parse(&format!("{from}..{to}")).map_err(usage)?;
+    let runs = runs_in(ledger, &period)?;
+    let mut stretches: Vec<(String, String, usize)> = Vec::new();
+    let mut last: Option<jiff::civil::Date> = None;
+    for d in gaps(&runs, &period) {
+        match (stretches.last_mut(), last) {
+            (Some(s), Some(l)) if l.tomorrow().ok() == Some(d) => {
+                s.1 = d.to_string();
+                s.2 += 1;
+            }
+            _ => stretches.push((d.to_string(), d.to_string(), 1)),
+        }
+        last = Some(d);
+    }
+    Ok(ncs::Monitoring {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        runs: runs.len(),
+        gaps: stretches,
+    })
+}
+
+/// Whether nonconformity `nc` was raised in each recorded run dated on or after `since`.
+/// Only nonconformities against an Annex A control (`topic/A.x.y`) can be re-derived from a
+/// recorded run's observations (a failing, not risk-accepted observation of a check mapped to
+/// the control); others are judged on the current run alone.
+fn recorded_runs(
+    ledger: &annexa_ledger::Ledger,
+    nc: &str,
+    since: &str,
+    checks: &[&'static annexa_model::CheckMeta],
+) -> anyhow::Result<Vec<annexa_assess::actions::RunCheck>> {
+    let Some(control) = nc
+        .split('/')
+        .nth(1)
+        .and_then(annexa_model::ControlId::parse)
+    else {
+        return Ok(Vec::new());
+    };
+    let mapped: std::collections::BTreeSet<&str> = checks
+        .iter()
+        .filter(|m| m.controls.contains(&control))
+        .map(|m| m.id.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for run in ledger.runs()? {
+        let h = &run.header;
+        if h.as_of.get(..10).is_none_or(|d| d < since) {
+            continue;
+        }
+        let raised = ledger.observations(h.seq)?.iter().any(|o| {
+            o.outcome == "fail"
+                // The ledger keeps a suppression as its debug form (`Accepted { id: .. }`).
+                && !o
+                    .suppression
+                    .as_deref()
+                    .is_some_and(|x| x.starts_with("Accepted"))
+                && mapped.contains(o.check.as_str())
+        });
+        out.push(annexa_assess::actions::RunCheck {
+            as_of: h.as_of.clone(),
+            seq: Some(h.seq as i64),
+            raised,
+        });
+    }
+    out.sort_by(|a, b| a.as_of.cmp(&b.as_of));
+    Ok(out)
+}
+
+/// The populations of every GitHub snapshot (changes and deployments only when it was
+/// collected with a period).
+fn populations(
+    snapshots: &[PathBuf],
+    policy: &annexa_checks::PlatformPolicy,
+    as_of: &str,
+) -> anyhow::Result<Vec<PopulationSummary>> {
+    let at: jiff::Timestamp = as_of.parse().map_err(|e| usage(format!("--as-of: {e}")))?;
+    let mut out = Vec::new();
+    for dir in snapshots {
+        let snap = Snapshot::open(dir).map_err(|e| usage(e.to_string()))?;
+        if snap.platform() != PlatformKind::Github {
+            continue;
+        }
+        let m = &snap.manifest;
+        let system = !m.synthetic && snap.edited().is_empty();
+        let source = m
+            .scope
+            .org
+            .clone()
+            .or_else(|| m.scope.group.clone())
+            .unwrap_or_else(|| dir.display().to_string());
+        let gh = Github::read(&snap);
+        if m.period.is_some() {
+            out.push(summary(
+                &population::changes(&gh, m),
+                &source,
+                system,
+                |c| (format!("{} {}", c.repo, c.id), c.exception.clone()),
+            ));
+            out.push(summary(
+                &population::deployments(&gh, m),
+                &source,
+                system,
+                |d| {
+                    (
+                        format!("{} deployment {} to {}", d.repo, d.id, d.environment),
+                        d.exception.clone(),
+                    )
+                },
+            ));
+        }
+        out.push(summary(
+            &population::access(&gh, m, i64::from(policy.inactive_days), at),
+            &source,
+            system,
+            |a| {
+                (
+                    format!("{} {} ({})", a.repo, a.login, a.permission),
+                    a.exception.clone(),
+                )
+            },
+        ));
+        out.push(summary(
+            &population::alerts(&gh, m, at, |s| policy.sla_days(s)),
+            &source,
+            system,
+            |a| {
+                (
+                    format!("{} {} #{} ({})", a.repo, a.kind, a.number, a.severity),
+                    a.exception.clone(),
+                )
+            },
+        ));
+    }
+    Ok(out)
+}
+
+fn summary<T>(
+    p: &Population<T>,
+    source: &str,
+    system_evidence: bool,
+    item: impl Fn(&T) -> (String, Option<String>),
+) -> PopulationSummary {
+    PopulationSummary {
+        name: p.name.to_owned(),
+        source: source.to_owned(),
+        query: p.query.clone(),
+        filters: p.filters.clone(),
+        period: p.period.clone(),
+        extracted_at: p.extracted_at.clone(),
+        collector: p.collector.clone(),
+        total: p.items.len(),
+        meeting: p.meeting,
+        exceptions: p.exceptions,
+        reconciliation: p.reconciliation.clone(),
+        unreadable: p.unreadable.clone(),
+        exception_items: p
+            .items
+            .iter()
+            .filter_map(|i| {
+                let (what, why) = item(i);
+                why.map(|w| format!("{what}: {w}"))
+            })
+            .collect(),
+        system_evidence,
+    }
+}
+
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let period = args.period.as_deref().map(parse_period).transpose()?;
+    let framework = match &args.framework {
+        Some(name) => Some(annexa_report::crosswalk::framework(name).ok_or_else(|| {
+            usage(format!(
+                "--framework `{name}`: expected one of {}",
+                annexa_report::crosswalk::FRAMEWORKS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let g = gather(
+        &args.inputs,
+        args.isms.as_deref(),
+        period,
+        args.ledger.as_deref(),
+    )?;
+    let input = ReportInput {
+        scan: &g.result,
+        assessment: &g.assessment,
+        as_of: &g.as_of,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    use annexa_report::{crosswalk, html, oscal};
+    let text = match (framework, args.format) {
+        (Some(f), ReportFormat::Terminal) => crosswalk::terminal(&crosswalk::view(&input, f)),
+        (Some(f), ReportFormat::Markdown) => crosswalk::markdown(&crosswalk::view(&input, f)),
+        (Some(f), ReportFormat::Json) => {
+            serde_json::to_string_pretty(&crosswalk::view(&input, f))? + "\n"
+        }
+        (Some(_), ReportFormat::Html) | (None, ReportFormat::Html) => html::render(&input, &g.isms),
+        (Some(_), _) => {
+            return Err(usage(
+                "--framework gives a crosswalk view: use --format terminal, markdown, json or html",
+            ));
+        }
+        (None, ReportFormat::OscalAr) => oscal::assessment_results(&input, &g.isms),
+        (None, ReportFormat::OscalSsp) => oscal::ssp(&input, &g.isms),
+        (None, ReportFormat::OscalPoam) => oscal::poam(&input, &g.isms),
+        (None, ReportFormat::OscalComponent) => oscal::component_definition(&input),
+        (None, ReportFormat::Terminal | ReportFormat::Markdown | ReportFormat::Json) => {
+            return Err(usage(
+                "without --framework, `annexa report` writes --format html or an OSCAL document; `annexa scan`, `soa`, `ncs`, `risks` and `review` give the terminal, Markdown and JSON views",
+            ));
+        }
+    };
+    emit(&args.output, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
