@@ -67,6 +67,8 @@ fn scope_names(o: &Observation) -> Vec<String> {
     let mut names = vec![o.subject.to_string()];
     match &o.subject {
         SubjectKey::Repo { repo, .. } => {
+            // As displayed (`host/owner/name`, `local/<folder>`), and as `owner/name`.
+            names.push(repo.to_string());
             names.push(if repo.owner.is_empty() {
                 repo.name.to_string()
             } else {
@@ -117,12 +119,24 @@ impl Matcher {
 }
 
 /// Whether the acceptance applies on `today` (`YYYY-MM-DD`), and why not when it does not.
-/// Dates are validated `YYYY-MM-DD` strings, so they compare as text.
-pub fn status(a: &Acceptance, today: &str) -> (AcceptanceStatus, Option<String>) {
+/// Dates are validated `YYYY-MM-DD` strings, so they compare as text. A risk is accepted
+/// under the organisation's risk acceptance criteria (6.1.2): without `[risk-criteria]` no
+/// acceptance applies.
+pub fn status(
+    a: &Acceptance,
+    today: &str,
+    criteria_established: bool,
+) -> (AcceptanceStatus, Option<String>) {
     if CheckId::parse(&a.check).is_none() {
         return (
             AcceptanceStatus::Invalid,
             Some(format!("`{}` is not a check id", a.check)),
+        );
+    }
+    if !criteria_established {
+        return (
+            AcceptanceStatus::Invalid,
+            Some("no risk acceptance criteria ([risk-criteria]): a risk can only be accepted under them".into()),
         );
     }
     let Some(approver) = a.approver.as_deref() else {
@@ -178,11 +192,12 @@ pub fn assess(
     acceptances: &[Acceptance],
     observations: &[Observation],
     today: &str,
+    criteria_established: bool,
 ) -> Vec<AcceptanceState> {
     acceptances
         .iter()
         .map(|a| {
-            let (status, problem) = status(a, today);
+            let (status, problem) = status(a, today, criteria_established);
             let m = Matcher::new(a);
             let mut subjects: Vec<String> = observations
                 .iter()
@@ -223,8 +238,11 @@ mod tests {
 
     #[test]
     fn an_acceptance_holds_until_its_expiry_and_then_reopens() {
-        assert_eq!(status(&acc(), "2026-06-30").0, AcceptanceStatus::Active);
-        let (s, why) = status(&acc(), "2026-07-01");
+        assert_eq!(
+            status(&acc(), "2026-06-30", true).0,
+            AcceptanceStatus::Active
+        );
+        let (s, why) = status(&acc(), "2026-07-01", true);
         assert_eq!(s, AcceptanceStatus::Expired);
         assert!(why.unwrap().contains("open again"));
     }
@@ -233,12 +251,17 @@ mod tests {
     fn without_approval_it_never_applies() {
         let mut a = acc();
         a.approver = None;
-        assert_eq!(status(&a, "2026-03-01").0, AcceptanceStatus::Invalid);
+        assert_eq!(status(&a, "2026-03-01", true).0, AcceptanceStatus::Invalid);
         let mut a = acc();
         a.approved_on = Some("2026-05-01".into());
-        assert_eq!(status(&a, "2026-03-01").0, AcceptanceStatus::Invalid);
+        assert_eq!(status(&a, "2026-03-01", true).0, AcceptanceStatus::Invalid);
         let mut a = acc();
         a.check = "no-such-check".into();
-        assert_eq!(status(&a, "2026-03-01").0, AcceptanceStatus::Invalid);
+        assert_eq!(status(&a, "2026-03-01", true).0, AcceptanceStatus::Invalid);
+        // No risk acceptance criteria: nothing can be accepted.
+        assert_eq!(
+            status(&acc(), "2026-03-01", false).0,
+            AcceptanceStatus::Invalid
+        );
     }
 }

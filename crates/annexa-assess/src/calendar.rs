@@ -37,3 +37,46 @@ pub fn judge(entries: &[CalendarEntry], today: &str) -> Vec<CalendarEntry> {
     out.sort_by(|a, b| (&a.planned, &a.kind, &a.title).cmp(&(&b.planned, &b.kind, &b.title)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: &str, planned: &str, held: Option<&str>) -> CalendarEntry {
+        CalendarEntry {
+            kind: kind.into(),
+            title: "t".into(),
+            planned: planned.into(),
+            held_on: held.map(str::to_owned),
+            scope: None,
+            status: String::new(),
+        }
+    }
+
+    #[test]
+    fn entries_are_held_planned_or_overdue_at_the_date() {
+        let out = judge(
+            &[
+                entry("management-review", "2026-11-15", None),
+                entry("internal-audit", "2026-10-10", Some("2026-10-12")),
+                entry("stage-2", "2027-02-08", None),
+                // Held "in the future" is not held yet.
+                entry("surveillance", "2026-11-01", Some("2026-12-01")),
+            ],
+            "2026-11-26",
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|e| (e.kind.as_str(), e.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("internal-audit", "held"),
+                ("surveillance", "overdue"),
+                ("management-review", "overdue"),
+                ("stage-2", "planned"),
+            ]
+        );
+    }
+}

@@ -613,3 +613,74 @@ fn grade(
         )
     }
 }
+
+/// The topic and control of a nonconformity raised against an applicable control's failing
+/// evidence (`change-management/A.8.32`): the only kind whose evidence a recorded run's
+/// observations can show again. Record, register and clause nonconformities give `None`.
+pub fn control_nc(id: &str) -> Option<(Topic, ControlId)> {
+    let (topic, control) = id.split_once('/')?;
+    let topic = Topic::CONTROL_TOPICS
+        .into_iter()
+        .find(|t| t.as_str() == topic)?;
+    let control = ControlId::parse(control)?;
+    topic
+        .controls()
+        .contains(&control)
+        .then_some((topic, control))
+}
+
+/// Whether a topic id names one of the detector's topics (for validating `[[action]] nc`).
+pub fn known_topic(id: &str) -> bool {
+    TOPICS.iter().any(|t| t.as_str() == id)
+}
+
+const TOPICS: [Topic; 14] = [
+    Topic::ChangeManagement,
+    Topic::AccessReview,
+    Topic::SecurityTesting,
+    Topic::Suppliers,
+    Topic::EnvironmentSeparation,
+    Topic::Logging,
+    Topic::RiskTreatment,
+    Topic::DocumentedInformation,
+    Topic::SoaDrift,
+    Topic::RiskAcceptance,
+    Topic::Objectives,
+    Topic::Monitoring,
+    Topic::AuditProgramme,
+    Topic::CorrectiveAction,
+];
+
+/// What one run's observations show about a control's evidence, for verifying a corrective
+/// action: `(raised, examined)`. Raised when an observation of a check mapped to the control
+/// fails — risk-accepted failures included, since accepting a risk does not remove its cause.
+/// Examined when nothing fails, nothing is undecided, and at least one observation passes on
+/// evidence an auditor can rely on (system-collected, committed files, attested records —
+/// never working-tree or hand-edited).
+///
+/// Each item is `(check id, outcome, provenance)` as strings, so recorded runs and this run
+/// are judged alike.
+pub fn evidence_state<'a>(
+    mapped: &BTreeSet<&str>,
+    items: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> (bool, bool) {
+    let (mut fail, mut unknown, mut pass) = (false, false, false);
+    for (check, outcome, provenance) in items {
+        if !mapped.contains(check) {
+            continue;
+        }
+        match outcome {
+            "fail" => fail = true,
+            "unknown" => unknown = true,
+            "pass" => {
+                if matches!(provenance, "system-collected" | "repo-commit" | "attested") {
+                    pass = true;
+                } else {
+                    unknown = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    (fail, !fail && !unknown && pass)
+}

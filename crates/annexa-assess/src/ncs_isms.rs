@@ -115,41 +115,35 @@ fn objectives(input: &NcInput<'_>, out: &mut Detected) {
         });
         return;
     }
-    for r in &input.objectives {
+    for r in input
+        .objectives
+        .iter()
+        .filter(|r| r.status == ObjectiveStatus::Missed)
+    {
         let o = &r.objective;
-        match r.status {
-            ObjectiveStatus::Missed => out.ncs.push(PotentialNc {
-                id: format!("objectives/{}", o.id),
-                topic: Topic::Objectives,
-                requirement: Requirement::Clause(Clause::C6_2),
-                statement: format!(
-                    "Objective {} ({}) is missed{}: {}.",
-                    o.id,
-                    o.title,
-                    o.due.as_deref().map_or(String::new(), |d| format!(" (due {d})")),
-                    r.basis
-                ),
-                evidence: vec![Evidence {
-                    check: format!("objective:{}", o.measure.kind()),
-                    subject: format!("isms:objective/{}", o.id),
-                    message: r.basis.clone(),
-                    kind: "fail".into(),
-                    provenance: String::new(),
-                }],
-                grade: Grade::Minor,
-                grade_basis: "one objective missed; the plan to achieve it needs revisiting".into(),
-            }),
-            ObjectiveStatus::NotMeasurable => out.opportunities.push(Opportunity {
-                topic: Topic::Objectives,
-                control: o.controls.first().copied().unwrap_or(ControlId::A5_1),
-                why_not_nc: format!(
-                    "objective {} could not be measured on this run ({}); annexa cannot say it was missed",
-                    o.id, r.basis
-                ),
-                evidence: Vec::new(),
-            }),
-            _ => {}
-        }
+        out.ncs.push(PotentialNc {
+            id: format!("objectives/{}", o.id),
+            topic: Topic::Objectives,
+            requirement: Requirement::Clause(Clause::C6_2),
+            statement: format!(
+                "Objective {} ({}) is missed{}: {}.",
+                o.id,
+                o.title,
+                o.due
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" (due {d})")),
+                r.basis
+            ),
+            evidence: vec![Evidence {
+                check: format!("objective:{}", o.measure.kind()),
+                subject: format!("isms:objective/{}", o.id),
+                message: r.basis.clone(),
+                kind: "fail".into(),
+                provenance: String::new(),
+            }],
+            grade: Grade::Minor,
+            grade_basis: "one objective missed; the plan to achieve it needs revisiting".into(),
+        });
     }
 }
 
@@ -169,7 +163,11 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                 statement: format!(
                     "No supplier register exists ([[supplier]]), yet the estate uses {} third-party component(s) and service(s) from {} publisher(s).",
                     s.discovered.len(),
-                    s.unregistered.len()
+                    s.discovered
+                        .iter()
+                        .map(|c| c.publisher.as_str())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len()
                 ),
                 evidence: s
                     .unregistered
@@ -238,7 +236,7 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
             input,
             out,
             PotentialNc {
-                id: "supplier-management/A.5.22".into(),
+                id: "supplier-management/A.5.22/register-review".into(),
                 topic: Topic::Suppliers,
                 requirement: Requirement::Clause(Clause::C6_1_3),
                 statement: format!(
@@ -338,8 +336,15 @@ fn calendar(input: &NcInput<'_>, out: &mut Detected) {
             "management-review" => Clause::C9_3,
             _ => continue,
         };
+        // Two entries of one kind planned for one day keep distinct ids.
+        let base = format!("audit-programme/{}/{}", e.kind, e.planned);
+        let n = out.ncs.iter().filter(|x| x.id.starts_with(&base)).count();
         out.ncs.push(PotentialNc {
-            id: format!("audit-programme/{}/{}", e.kind, e.planned),
+            id: if n == 0 {
+                base
+            } else {
+                format!("{base}/{}", n + 1)
+            },
             topic: Topic::AuditProgramme,
             requirement: Requirement::Clause(clause),
             statement: format!(

@@ -86,8 +86,22 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Whether a passing observation rests on evidence an auditor can rely on (system-collected,
+/// a committed file, an attested record). Working-tree and hand-edited passes are not.
+fn reliable_pass(x: &Observation) -> bool {
+    matches!(
+        x.provenance,
+        Provenance::SystemCollected | Provenance::RepoCommit | Provenance::Attested
+    )
+}
+
 /// Measure every objective on this run's observations, as of `today` (`YYYY-MM-DD`).
-/// Hand-edited evidence is never counted; a pass-rate counts unknowns against the objective.
+///
+/// Unknowns are counted against an objective, never for it: a pass-rate counts them in its
+/// denominator; an open-findings objective that would be met is `not-measurable` while any
+/// observation of its checks is undecided. A pass resting on working-tree or hand-edited
+/// evidence counts as undecided; every failure counts, whatever its provenance. An objective
+/// with no decided observation at all is `not-measurable`.
 pub fn measure(
     objectives: &[Objective],
     observations: &[Observation],
@@ -96,58 +110,79 @@ pub fn measure(
     objectives
         .iter()
         .map(|o| {
-            let evidence = observations
-                .iter()
-                .filter(|x| x.provenance != Provenance::HandEdited);
-            let (value, population, unknown, met, basis) = match &o.measure {
-                Measure::PassRate { checks } => {
-                    let (mut pass, mut fail, mut unknown) = (0usize, 0usize, 0usize);
-                    for x in evidence.filter(|x| checks.iter().any(|c| c == x.check.as_str())) {
-                        match x.outcome {
-                            Outcome::Pass => pass += 1,
-                            Outcome::Fail => fail += 1,
-                            Outcome::Unknown => unknown += 1,
-                            Outcome::NotRelevant => {}
-                        }
-                    }
-                    let n = pass + fail + unknown;
-                    if n == 0 {
-                        (None, 0, 0, None, format!("no observation of {} to measure", checks.join(", ")))
-                    } else {
+            let checks: &[String] = match &o.measure {
+                Measure::PassRate { checks } | Measure::OpenFindings { checks, .. } => checks,
+            };
+            let of_checks = || {
+                observations
+                    .iter()
+                    .filter(|x| checks.is_empty() || checks.iter().any(|c| c == x.check.as_str()))
+            };
+            let (mut pass, mut fail, mut unknown) = (0usize, 0usize, 0usize);
+            for x in of_checks() {
+                match x.outcome {
+                    Outcome::Pass if reliable_pass(x) => pass += 1,
+                    Outcome::Pass | Outcome::Unknown => unknown += 1,
+                    Outcome::Fail => fail += 1,
+                    Outcome::NotRelevant => {}
+                }
+            }
+            let what = if checks.is_empty() {
+                "all checks".to_owned()
+            } else {
+                checks.join(", ")
+            };
+            let (value, population, met, basis) = if pass + fail == 0 {
+                (
+                    None,
+                    unknown,
+                    None,
+                    format!(
+                        "no decided observation of {what} on evidence an auditor can rely on ({unknown} undecided)"
+                    ),
+                )
+            } else {
+                match &o.measure {
+                    Measure::PassRate { .. } => {
+                        let n = pass + fail + unknown;
                         let v = 100.0 * pass as f64 / n as f64;
                         (
                             Some(v),
                             n,
-                            unknown,
                             Some(v >= o.target),
                             format!(
-                                "{pass} of {n} observation(s) of {} pass ({}%; {fail} fail, {unknown} unknown counted against) — target ≥ {}%",
-                                checks.join(", "),
+                                "{pass} of {n} observation(s) of {what} pass ({}%; {fail} fail, {unknown} undecided counted against) — target ≥ {}%",
                                 fmt_num((v * 10.0).floor() / 10.0),
                                 fmt_num(o.target)
                             ),
                         )
                     }
-                }
-                Measure::OpenFindings { checks, min_severity } => {
-                    let n = evidence
-                        .filter(|x| x.outcome == Outcome::Fail)
-                        .filter(|x| !matches!(x.suppression, Some(Suppression::Accepted { .. })))
-                        .filter(|x| checks.is_empty() || checks.iter().any(|c| c == x.check.as_str()))
-                        .filter(|x| min_severity.is_none_or(|m| x.severity >= m))
-                        .count();
-                    let what = if checks.is_empty() { "all checks".to_owned() } else { checks.join(", ") };
-                    let sev = min_severity.map_or(String::new(), |s| format!(" at or above {}", s.as_str()));
-                    (
-                        Some(n as f64),
-                        n,
-                        0,
-                        Some(n as f64 <= o.target),
-                        format!(
-                            "{n} open finding(s) of {what}{sev} (accepted risk not counted) — target ≤ {}",
+                    Measure::OpenFindings { min_severity, .. } => {
+                        let open = of_checks()
+                            .filter(|x| x.outcome == Outcome::Fail)
+                            .filter(|x| {
+                                !matches!(x.suppression, Some(Suppression::Accepted { .. }))
+                            })
+                            .filter(|x| min_severity.is_none_or(|m| x.severity >= m))
+                            .count();
+                        let sev = min_severity
+                            .map_or(String::new(), |s| format!(" at or above {}", s.as_str()));
+                        let within = open as f64 <= o.target;
+                        let basis = format!(
+                            "{open} open finding(s) of {what}{sev} (accepted risk not counted; {unknown} undecided) — target ≤ {}",
                             fmt_num(o.target)
-                        ),
-                    )
+                        );
+                        if within && unknown > 0 {
+                            (
+                                Some(open as f64),
+                                open,
+                                None,
+                                format!("{basis}: the undecided observations could hide findings"),
+                            )
+                        } else {
+                            (Some(open as f64), open, Some(within), basis)
+                        }
+                    }
                 }
             };
             let status = match met {
@@ -168,4 +203,137 @@ pub fn measure(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use annexa_model::{CheckId, RepoIdentity, Route, SubjectKey};
+
+    use super::*;
+
+    fn obs(check: CheckId, outcome: Outcome, provenance: Provenance) -> Observation {
+        Observation {
+            check,
+            outcome,
+            severity: Severity::Critical,
+            subject: SubjectKey::Repo {
+                repo: RepoIdentity {
+                    host: "github.com".into(),
+                    owner: "acme".into(),
+                    name: "app".into(),
+                },
+                commit: Some("abc".into()),
+                path: String::new(),
+                route: Route::root(),
+            },
+            message: String::new(),
+            locations: Vec::new(),
+            provenance,
+            suppression: None,
+        }
+    }
+
+    fn objective(measure: Measure, target: f64, due: Option<&str>) -> Objective {
+        Objective {
+            id: "O".into(),
+            title: "t".into(),
+            owner: None,
+            measure,
+            target,
+            due: due.map(str::to_owned),
+            controls: Vec::new(),
+        }
+    }
+
+    fn status(o: &Objective, obs: &[Observation]) -> ObjectiveStatus {
+        measure(std::slice::from_ref(o), obs, "2026-06-01")[0].status
+    }
+
+    #[test]
+    fn nothing_decided_is_not_measurable_never_met() {
+        let rate = objective(
+            Measure::PassRate {
+                checks: vec!["unpinned-image".into()],
+            },
+            90.0,
+            None,
+        );
+        let open = objective(
+            Measure::OpenFindings {
+                checks: vec!["unpinned-image".into()],
+                min_severity: None,
+            },
+            0.0,
+            None,
+        );
+        for o in [&rate, &open] {
+            assert_eq!(status(o, &[]), ObjectiveStatus::NotMeasurable);
+            // Working-tree and hand-edited passes are not evidence an auditor relies on.
+            let soft = [
+                obs(
+                    CheckId::UnpinnedImage,
+                    Outcome::Pass,
+                    Provenance::WorkingTree,
+                ),
+                obs(
+                    CheckId::UnpinnedImage,
+                    Outcome::Pass,
+                    Provenance::HandEdited,
+                ),
+            ];
+            assert_eq!(status(o, &soft), ObjectiveStatus::NotMeasurable);
+        }
+        // Undecided observations stop an open-findings objective from being met.
+        let mixed = [
+            obs(
+                CheckId::UnpinnedImage,
+                Outcome::Pass,
+                Provenance::RepoCommit,
+            ),
+            obs(
+                CheckId::UnpinnedImage,
+                Outcome::Unknown,
+                Provenance::RepoCommit,
+            ),
+        ];
+        assert_eq!(status(&open, &mixed), ObjectiveStatus::NotMeasurable);
+        // ... and count against a pass-rate.
+        assert_eq!(status(&rate, &mixed), ObjectiveStatus::Missed);
+    }
+
+    #[test]
+    fn failures_count_whatever_their_provenance_and_due_dates_hold_a_miss() {
+        let rate = |due| {
+            objective(
+                Measure::PassRate {
+                    checks: vec!["unpinned-image".into()],
+                },
+                50.0,
+                due,
+            )
+        };
+        let evidence = [
+            obs(
+                CheckId::UnpinnedImage,
+                Outcome::Pass,
+                Provenance::RepoCommit,
+            ),
+            obs(
+                CheckId::UnpinnedImage,
+                Outcome::Fail,
+                Provenance::HandEdited,
+            ),
+            obs(
+                CheckId::UnpinnedImage,
+                Outcome::Fail,
+                Provenance::WorkingTree,
+            ),
+        ];
+        assert_eq!(status(&rate(None), &evidence), ObjectiveStatus::Missed);
+        assert_eq!(
+            status(&rate(Some("2026-12-31")), &evidence),
+            ObjectiveStatus::NotYetMet
+        );
+        assert_eq!(status(&rate(None), &evidence[..1]), ObjectiveStatus::Met);
+    }
 }

@@ -81,24 +81,31 @@ pub(crate) fn year_before(today: &str) -> String {
     format!("{:04}{rest}", y - 1)
 }
 
+/// A register entry's `covers` patterns, compiled once.
+fn matcher(s: &Supplier) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &s.covers {
+        if let Ok(g) = GlobBuilder::new(g).literal_separator(false).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
 /// Whether a register entry covers a component (a `covers` glob matches its name or its
 /// publisher).
-fn covered(s: &Supplier, c: &Component) -> bool {
-    s.covers.iter().any(|g| {
-        GlobBuilder::new(g)
-            .literal_separator(false)
-            .build()
-            .map(|g| g.compile_matcher())
-            .is_ok_and(|m| m.is_match(&c.name) || m.is_match(&c.publisher))
-    })
+fn covered(m: &globset::GlobSet, c: &Component) -> bool {
+    m.is_match(&c.name) || m.is_match(&c.publisher)
 }
 
 /// The register against the components discovered, as of `today` (`YYYY-MM-DD`).
 pub fn assess(register: &[Supplier], discovered: &[Component], today: &str) -> SupplierReport {
     let year_ago = year_before(today);
+    let matchers: Vec<globset::GlobSet> = register.iter().map(matcher).collect();
     let rows = register
         .iter()
-        .map(|s| {
+        .zip(&matchers)
+        .map(|(s, m)| {
             let mut problems = Vec::new();
             if s.owner.as_deref().is_none_or(|o| o.trim().is_empty()) {
                 problems.push("no owner".to_owned());
@@ -136,7 +143,7 @@ pub fn assess(register: &[Supplier], discovered: &[Component], today: &str) -> S
                 }
             }
             SupplierRow {
-                components: discovered.iter().filter(|c| covered(s, c)).count(),
+                components: discovered.iter().filter(|c| covered(m, c)).count(),
                 supplier: s.clone(),
                 problems,
             }
@@ -145,7 +152,7 @@ pub fn assess(register: &[Supplier], discovered: &[Component], today: &str) -> S
     let mut unregistered: BTreeMap<(String, String), Component> = BTreeMap::new();
     for c in discovered
         .iter()
-        .filter(|c| !register.iter().any(|s| covered(s, c)))
+        .filter(|c| !matchers.iter().any(|m| covered(m, c)))
     {
         let e = unregistered
             .entry((c.kind.clone(), c.publisher.clone()))

@@ -84,11 +84,18 @@ fn unanswered(v: &IsmsView) -> Vec<&annexa_assess::ncs::PotentialNc> {
 
 fn actions_text(v: &IsmsView, as_of: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "corrective actions as of {as_of} (clause 10.2; effective after {} consecutive clean run(s))\n",
-        v.actions.first().map_or(3, |a| a.required_runs)
-    );
+    match v.actions.first() {
+        Some(a) => {
+            let _ = writeln!(
+                s,
+                "corrective actions as of {as_of} (clause 10.2; effective once the nonconformity's evidence is examined and clean on {} consecutive day(s) with runs after completion)\n",
+                a.required_runs
+            );
+        }
+        None => {
+            let _ = writeln!(s, "corrective actions as of {as_of} (clause 10.2)\n");
+        }
+    }
     let _ = writeln!(s, "previous nonconformities and their actions:");
     if v.actions.is_empty() {
         let _ = writeln!(s, "  none recorded ([[action]] in annexa.toml)");
@@ -153,7 +160,7 @@ fn actions_json(v: &IsmsView, as_of: &str) -> serde_json::Value {
             "clean_runs": a.clean_runs,
             "required_runs": a.required_runs,
             "note": a.note,
-            "runs": a.runs.iter().map(|r| json!({"as_of": r.as_of, "seq": r.seq, "raised": r.raised})).collect::<Vec<_>>(),
+            "runs": a.runs.iter().map(|r| json!({"as_of": r.as_of, "seq": r.seq, "raised": r.raised, "examined": r.examined})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "without_action": unanswered(v).iter().map(|n| json!({"id": n.id, "grade": n.grade.as_str(), "statement": n.statement})).collect::<Vec<_>>(),
     })
@@ -168,6 +175,14 @@ pub fn review(args: IsmsArgs) -> anyhow::Result<ExitCode> {
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Distinct publishers among components.
+fn publishers(list: &[annexa_assess::suppliers::Component]) -> usize {
+    list.iter()
+        .map(|c| c.publisher.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
 }
 
 /// The date of the last management review held (calendar), if any.
@@ -238,14 +253,15 @@ fn review_markdown(g: &Gathered) -> String {
     let sc = &g.result.scope;
     let _ = writeln!(
         s,
-        "Scope statement: {}. Repositories examined: {}. Snapshots read: {}. Third-party publishers in use: {} ({} not in the supplier register).\n",
+        "Scope statement: {}. Repositories examined: {}. Snapshots read: {}. Third-party components and services in use: {} from {} publisher(s); {} publisher(s) not in the supplier register.\n",
         v.scope_statement
             .as_deref()
-            .map_or("not stated".to_owned(), md),
+            .map_or("not stated".to_owned(), |t| md(t.trim_end_matches('.'))),
         g.result.repositories.len(),
         g.result.snapshots.len(),
         v.suppliers.discovered.len(),
-        v.suppliers.unregistered.len()
+        publishers(&v.suppliers.discovered),
+        publishers(&v.suppliers.unregistered),
     );
     if !sc.unmatched.is_empty() || !sc.estate_unlisted.is_empty() {
         let _ = writeln!(
@@ -345,12 +361,19 @@ fn review_markdown(g: &Gathered) -> String {
     for a in &v.acceptances {
         let _ = writeln!(
             s,
-            "- {} `{}` ({}) — {} until {}, {} finding(s){}",
+            "- {} `{}` ({}) — {}, {} finding(s){}",
             md(&a.acceptance.id),
             md(&a.acceptance.check),
             md(&a.acceptance.scope),
-            a.status.as_str(),
-            a.acceptance.expires,
+            match a.status {
+                annexa_assess::acceptance::AcceptanceStatus::Active => {
+                    format!("active until {}", a.acceptance.expires)
+                }
+                annexa_assess::acceptance::AcceptanceStatus::Expired => {
+                    format!("expired on {}", a.acceptance.expires)
+                }
+                annexa_assess::acceptance::AcceptanceStatus::Invalid => "not applied".to_owned(),
+            },
             a.findings,
             a.problem
                 .as_deref()

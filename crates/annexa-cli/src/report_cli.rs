@@ -159,15 +159,32 @@ pub(crate) fn gather(
         &result.checks,
         &result.observations,
     );
-    let acceptances =
-        annexa_assess::acceptance::assess(&acceptances_written, &result.observations, &today);
+    let acceptances = annexa_assess::acceptance::assess(
+        &acceptances_written,
+        &result.observations,
+        &today,
+        risk_criteria_present,
+    );
     let objectives =
         annexa_assess::objectives::measure(&objectives_written, &result.observations, &today);
     let suppliers =
         annexa_assess::suppliers::assess(&suppliers_written, &result.inventory.components, &today);
+    // The ledger is read only when something needs its history: a period (monitoring, 9.1)
+    // or corrective actions to verify. A ledger that does not verify is not used.
+    let wanted = period.is_some() || !actions_written.is_empty();
     let ledger = match &ledger_path {
-        Some(p) if annexa_ledger::Ledger::is_url(p) || p.is_file() => {
-            Some(crate::ledger_cli::open(p)?)
+        Some(p) if wanted && (annexa_ledger::Ledger::is_url(p) || p.is_file()) => {
+            let l = crate::ledger_cli::open(p)?;
+            let v = l.verify(None)?;
+            if v.ok() {
+                Some(l)
+            } else {
+                eprintln!(
+                    "annexa: warning: {}: the evidence ledger does not verify (`annexa evidence verify`); its runs are not used as monitoring or verification evidence",
+                    p.display()
+                );
+                None
+            }
         }
         Some(p) if ledger.is_some() => {
             return Err(usage(format!(
@@ -178,7 +195,13 @@ pub(crate) fn gather(
         _ => None,
     };
     let monitoring = match (&period, &ledger) {
-        (Some((from, to)), Some(l)) => Some(monitoring(l, from, to)?),
+        (Some((from, to)), Some(l)) => Some(monitoring(l, from, to, &as_of)?),
+        (Some(_), None) => {
+            eprintln!(
+                "annexa: note: monitoring over the period (9.1) is not evaluated: no usable evidence ledger (--ledger or [evidence] store)"
+            );
+            None
+        }
         _ => None,
     };
     let mut nc_input = NcInput {
@@ -207,21 +230,35 @@ pub(crate) fn gather(
     let before_actions = ncs::detect(&nc_input);
     let raised_now: std::collections::BTreeSet<String> =
         before_actions.ncs.iter().map(|n| n.id.clone()).collect();
+    let history = match &ledger {
+        Some(l) if !actions_written.is_empty() => recorded_history(l, &as_of)?,
+        _ => Vec::new(),
+    };
     let actions = actions_written
         .iter()
         .map(|a| {
-            let mut runs = match &ledger {
-                Some(l) => recorded_runs(l, &a.nc, &a.raised_on, &result.checks)?,
-                None => Vec::new(),
+            let mut runs = recorded_runs(&history, &a.nc, &a.raised_on, &result.checks);
+            let (raised, examined) = match mapped_checks(&a.nc, &result.checks) {
+                Some(mapped) => ncs::evidence_state(
+                    &mapped,
+                    result
+                        .observations
+                        .iter()
+                        .map(|o| (o.check.as_str(), o.outcome.as_str(), o.provenance.as_str())),
+                ),
+                // Clause, record and register nonconformities: this run's detection examined
+                // the ISMS records themselves.
+                None => (raised_now.contains(&a.nc), true),
             };
             runs.push(annexa_assess::actions::RunCheck {
                 as_of: as_of.clone(),
                 seq: None,
-                raised: raised_now.contains(&a.nc),
+                raised,
+                examined,
             });
-            Ok(annexa_assess::actions::verify(a, runs, verify_runs, &today))
+            annexa_assess::actions::verify(a, runs, verify_runs, &today)
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     nc_input.actions = actions.clone();
     let found = if actions.is_empty() {
         before_actions
@@ -252,15 +289,32 @@ pub(crate) fn gather(
     })
 }
 
-/// Recorded runs over the period and the stretches of days without one.
+/// Recorded runs over the period and the stretches of days without one. Only runs and days up
+/// to the report's as-of count: a later run is not evidence for a report dated before it, and
+/// days after it are not gaps yet.
 fn monitoring(
     ledger: &annexa_ledger::Ledger,
     from: &str,
     to: &str,
+    as_of: &str,
 ) -> anyhow::Result<ncs::Monitoring> {
     use annexa_ledger::history::{Period, gaps, runs_in};
-    let period = Period::parse(&format!("{from}..{to}")).map_err(usage)?;
-    let runs = runs_in(ledger, &period)?;
+    let until = as_of.get(..10).unwrap_or(to).min(to);
+    let mut period = Period::parse(&format!("{from}..{to}")).map_err(usage)?;
+    if let Ok(d) = until.parse::<jiff::civil::Date>()
+        && d < period.to
+    {
+        period.to = d.max(period.from);
+    }
+    let cutoff: jiff::Timestamp = as_of.parse().map_err(|e| usage(format!("--as-of: {e}")))?;
+    let runs: Vec<_> = runs_in(ledger, &period)?
+        .into_iter()
+        .filter(|h| {
+            h.as_of
+                .parse::<jiff::Timestamp>()
+                .is_ok_and(|t| t <= cutoff)
+        })
+        .collect();
     let mut stretches: Vec<(String, String, usize)> = Vec::new();
     let mut last: Option<jiff::civil::Date> = None;
     for d in gaps(&runs, &period) {
@@ -275,57 +329,88 @@ fn monitoring(
     }
     Ok(ncs::Monitoring {
         from: from.to_owned(),
-        to: to.to_owned(),
+        to: period.to.to_string(),
         runs: runs.len(),
         gaps: stretches,
     })
 }
 
-/// Whether nonconformity `nc` was raised in each recorded run dated on or after `since`.
-/// Only nonconformities against an Annex A control (`topic/A.x.y`) can be re-derived from a
-/// recorded run's observations (a failing, not risk-accepted observation of a check mapped to
-/// the control); others are judged on the current run alone.
-fn recorded_runs(
+/// One recorded run as action verification needs it: its time, sequence number, and each
+/// observation's check, outcome and provenance.
+type RecordedRun = (jiff::Timestamp, String, u64, Vec<(String, String, String)>);
+
+/// Every recorded run up to the report's as-of, oldest first, read once.
+fn recorded_history(
     ledger: &annexa_ledger::Ledger,
-    nc: &str,
-    since: &str,
-    checks: &[&'static annexa_model::CheckMeta],
-) -> anyhow::Result<Vec<annexa_assess::actions::RunCheck>> {
-    let Some(control) = nc
-        .split('/')
-        .nth(1)
-        .and_then(annexa_model::ControlId::parse)
-    else {
-        return Ok(Vec::new());
-    };
-    let mapped: std::collections::BTreeSet<&str> = checks
-        .iter()
-        .filter(|m| m.controls.contains(&control))
-        .map(|m| m.id.as_str())
-        .collect();
+    as_of: &str,
+) -> anyhow::Result<Vec<RecordedRun>> {
+    let cutoff: jiff::Timestamp = as_of.parse().map_err(|e| usage(format!("--as-of: {e}")))?;
     let mut out = Vec::new();
     for run in ledger.runs()? {
         let h = &run.header;
-        if h.as_of.get(..10).is_none_or(|d| d < since) {
+        let Ok(at) = h.as_of.parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        if at > cutoff {
             continue;
         }
-        let raised = ledger.observations(h.seq)?.iter().any(|o| {
-            o.outcome == "fail"
-                // The ledger keeps a suppression as its debug form (`Accepted { id: .. }`).
-                && !o
-                    .suppression
-                    .as_deref()
-                    .is_some_and(|x| x.starts_with("Accepted"))
-                && mapped.contains(o.check.as_str())
-        });
-        out.push(annexa_assess::actions::RunCheck {
-            as_of: h.as_of.clone(),
-            seq: Some(h.seq as i64),
-            raised,
-        });
+        let items = ledger
+            .observations(h.seq)?
+            .into_iter()
+            .map(|o| (o.check, o.outcome, o.provenance))
+            .collect();
+        out.push((at, h.as_of.clone(), h.seq, items));
     }
-    out.sort_by(|a, b| a.as_of.cmp(&b.as_of));
+    out.sort_by_key(|r| (r.0, r.2));
     Ok(out)
+}
+
+/// The checks whose evidence a control nonconformity rests on, or `None` when its evidence
+/// cannot be re-derived from observations.
+fn mapped_checks<'a>(
+    nc: &str,
+    checks: &[&'a annexa_model::CheckMeta],
+) -> Option<std::collections::BTreeSet<&'a str>> {
+    let (_, control) = ncs::control_nc(nc)?;
+    Some(
+        checks
+            .iter()
+            .filter(|m| m.controls.contains(&control))
+            .map(|m| m.id.as_str())
+            .collect(),
+    )
+}
+
+/// What each recorded run dated on or after `since` showed about nonconformity `nc`. Only
+/// control nonconformities (`topic/A.x.y`) can be re-derived from a recorded run; for others
+/// the list is empty and the current run alone is judged.
+fn recorded_runs(
+    history: &[RecordedRun],
+    nc: &str,
+    since: &str,
+    checks: &[&'static annexa_model::CheckMeta],
+) -> Vec<annexa_assess::actions::RunCheck> {
+    let Some(mapped) = mapped_checks(nc, checks) else {
+        return Vec::new();
+    };
+    history
+        .iter()
+        .filter(|(_, as_of, _, _)| as_of.get(..10).is_some_and(|d| d >= since))
+        .map(|(_, as_of, seq, items)| {
+            let (raised, examined) = ncs::evidence_state(
+                &mapped,
+                items
+                    .iter()
+                    .map(|(c, o, p)| (c.as_str(), o.as_str(), p.as_str())),
+            );
+            annexa_assess::actions::RunCheck {
+                as_of: as_of.clone(),
+                seq: Some(*seq as i64),
+                raised,
+                examined,
+            }
+        })
+        .collect()
 }
 
 /// The populations of every GitHub snapshot (changes and deployments only when it was
@@ -467,7 +552,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 "--framework gives a crosswalk view: use --format terminal, markdown, json or html",
             ));
         }
-        (None, ReportFormat::OscalAr) => oscal::assessment_results(&input, &g.isms),
+        (None, ReportFormat::OscalAr) => {
+            crate::emit_with(&args.output, |w| {
+                oscal::write_assessment_results(&input, &g.isms, w)
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
         (None, ReportFormat::OscalSsp) => oscal::ssp(&input, &g.isms),
         (None, ReportFormat::OscalPoam) => oscal::poam(&input, &g.isms),
         (None, ReportFormat::OscalComponent) => oscal::component_definition(&input),

@@ -131,7 +131,7 @@ pub(crate) struct RawAudit {
     scope: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawActions {
     /// Consecutive runs after completion in which the nonconformity must stay absent before
@@ -150,6 +150,8 @@ const SUPPLIER_KINDS: [&str; 9] = [
     "library",
     "other",
 ];
+
+const ASSURANCE_KINDS: [&str; 4] = ["iso27001", "soc2-type2", "soc2-type1", "other"];
 
 const AUDIT_KINDS: [&str; 8] = [
     "internal-audit",
@@ -378,6 +380,13 @@ pub(crate) fn suppliers(
         let assurance = match s.assurance {
             None => None,
             Some(a) => {
+                if !ASSURANCE_KINDS.contains(&a.kind.as_str()) {
+                    return Err(here(format!(
+                        "assurance `kind` must be one of {}; found `{}`",
+                        ASSURANCE_KINDS.join(", "),
+                        a.kind
+                    )));
+                }
                 for (f, v) in [
                     ("period-from", &a.period_from),
                     ("period-to", &a.period_to),
@@ -437,6 +446,16 @@ pub(crate) fn actions(
                 ));
             }
         }
+        let topic = a.nc.split('/').next().unwrap_or("");
+        if !annexa_assess::ncs::known_topic(topic) || !a.nc.contains('/') {
+            return Err(at(
+                Some(span.clone()),
+                format!(
+                    "action `{}`: `nc` must be a potential nonconformity id as `annexa ncs` prints it (`change-management/A.8.32`); `{}` does not start with a known topic",
+                    a.id, a.nc
+                ),
+            ));
+        }
         let what = |f: &str| format!("action `{}`: `{f}`", a.id);
         date(at, &span, &what("raised-on"), &a.raised_on)?;
         date(at, &span, &what("due"), &a.due)?;
@@ -492,6 +511,17 @@ pub(crate) fn audits(
     Ok(out)
 }
 
-pub(crate) fn verify_runs(raw: &RawActions) -> usize {
-    raw.verify_runs.unwrap_or(3).max(1)
+pub(crate) fn verify_runs(
+    raw: Option<&toml::Spanned<RawActions>>,
+    at: At<'_>,
+) -> Result<usize, ConfigError> {
+    let Some(raw) = raw else { return Ok(3) };
+    match raw.get_ref().verify_runs {
+        Some(0) => Err(at(
+            Some(raw.span()),
+            "`[actions] verify-runs` must be at least 1".into(),
+        )),
+        Some(n) => Ok(n),
+        None => Ok(3),
+    }
 }

@@ -88,8 +88,8 @@ struct RawConfig {
     #[schemars(with = "Vec<isms::RawAction>")]
     action: Vec<toml::Spanned<isms::RawAction>>,
     /// How corrective actions are verified.
-    #[serde(default)]
-    actions: isms::RawActions,
+    #[schemars(with = "Option<isms::RawActions>")]
+    actions: Option<toml::Spanned<isms::RawActions>>,
     /// The audit calendar: internal audits, management reviews, certification audits.
     #[serde(default)]
     #[schemars(with = "Vec<isms::RawAudit>")]
@@ -549,8 +549,9 @@ pub struct Settings {
     pub suppliers: Vec<annexa_assess::suppliers::Supplier>,
     /// `[[action]]` corrective actions, in file order.
     pub actions: Vec<annexa_assess::actions::CorrectiveAction>,
-    /// `[actions] verify-runs` as written (0 when not given: see [`Settings::verify_runs`]).
-    pub verify_runs_given: usize,
+    /// `[actions] verify-runs`: clean days required after a corrective action's completion
+    /// before it counts as effective (default 3; 0 only in `Settings::default()`, read as 3).
+    verify_runs: usize,
     /// `[[audit]]` calendar entries, in file order (status not yet judged).
     pub audits: Vec<annexa_assess::calendar::CalendarEntry>,
 }
@@ -559,10 +560,10 @@ impl Settings {
     /// Clean runs required after a corrective action's completion before it counts as
     /// effective: `[actions] verify-runs`, default 3.
     pub fn verify_runs(&self) -> usize {
-        if self.verify_runs_given == 0 {
+        if self.verify_runs == 0 {
             3
         } else {
-            self.verify_runs_given
+            self.verify_runs
         }
     }
 
@@ -869,7 +870,7 @@ impl Settings {
             objectives,
             suppliers,
             actions,
-            verify_runs_given: isms::verify_runs(&raw.actions),
+            verify_runs: isms::verify_runs(raw.actions.as_ref(), &at)?,
             audits,
             alert_sla_days: [sla.critical, sla.high, sla.medium, sla.low],
             max_org_admins: raw.platform.max_org_admins,

@@ -45,6 +45,14 @@ fn component_of(
         let (full, publisher) = image_name(name);
         return Some((kind_str, full, publisher));
     }
+    // A remote include or template by URL is published by its host.
+    if let Some(rest) = name
+        .strip_prefix("https://")
+        .or_else(|| name.strip_prefix("http://"))
+    {
+        let host = rest.split('/').next().unwrap_or(rest).to_owned();
+        return Some((kind_str, name.to_owned(), host));
+    }
     let publisher = name.split(['/', '@']).next().unwrap_or(name).to_owned();
     Some((kind_str, name.to_owned(), publisher))
 }
@@ -52,6 +60,25 @@ fn component_of(
 /// An image name made explicit (`node` → `docker.io/library/node`) and its publisher
 /// (`docker.io/library`).
 fn image_name(name: &str) -> (String, String) {
+    // Docker Hub's other names for itself.
+    let name = [
+        "index.docker.io/",
+        "registry-1.docker.io/",
+        "registry.hub.docker.com/",
+    ]
+    .iter()
+    .find_map(|p| name.strip_prefix(p).map(|rest| format!("docker.io/{rest}")))
+    .unwrap_or_else(|| name.to_owned());
+    let name = name.as_str();
+    // `docker.io/node` is an official image: `docker.io/library/node`.
+    if let Some(rest) = name.strip_prefix("docker.io/")
+        && !rest.contains('/')
+    {
+        return (
+            format!("docker.io/library/{rest}"),
+            "docker.io/library".to_owned(),
+        );
+    }
     let parts: Vec<&str> = name.split('/').collect();
     let has_registry = parts.len() > 1
         && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost");
@@ -143,6 +170,17 @@ mod tests {
                 "docker.io/bitnami".into()
             )
         );
+        for alias in [
+            "docker.io/node",
+            "index.docker.io/library/node",
+            "registry-1.docker.io/node",
+        ] {
+            assert_eq!(
+                image_name(alias),
+                ("docker.io/library/node".into(), "docker.io/library".into()),
+                "{alias}"
+            );
+        }
         assert_eq!(
             image_name("ghcr.io/acme/tools/builder"),
             (
@@ -156,6 +194,15 @@ mod tests {
     fn local_dynamic_and_platform_references_are_not_suppliers() {
         assert!(component_of(ExternalKind::Action, "./local", Pinning::Local).is_none());
         assert!(component_of(ExternalKind::Task, "Bash", Pinning::Platform).is_none());
+        assert_eq!(
+            component_of(
+                ExternalKind::Include,
+                "https://gitlab.example.com/ci/templates/-/raw/main/build.yml",
+                Pinning::Mutable
+            )
+            .map(|c| c.2),
+            Some("gitlab.example.com".into())
+        );
         assert_eq!(
             component_of(ExternalKind::Action, "actions/checkout", Pinning::Version),
             Some(("action", "actions/checkout".into(), "actions".into()))

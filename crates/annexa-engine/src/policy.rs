@@ -106,7 +106,10 @@ pub fn apply(result: &mut ScanResult, policy: &Policy) {
         if let Some(s) = overrides.get(&o.check) {
             o.severity = *s;
         }
-        if o.outcome != Outcome::Fail {
+        // An approved risk acceptance (applied by the scan) is a treatment decision; a
+        // reporting choice never replaces it.
+        if o.outcome != Outcome::Fail || matches!(o.suppression, Some(Suppression::Accepted { .. }))
+        {
             continue;
         }
         if let Some(reason) = inline_reason(files, o) {

@@ -544,13 +544,14 @@ fn accept_risks(observations: &mut [Observation], options: &ScanOptions) {
         .acceptances
         .iter()
         .filter(|a| {
-            annexa_assess::acceptance::status(a, &today).0
+            let criteria = options.settings.risk_criteria.is_some();
+            annexa_assess::acceptance::status(a, &today, criteria).0
                 == annexa_assess::acceptance::AcceptanceStatus::Active
         })
         .filter_map(|a| annexa_assess::acceptance::Matcher::new(a).map(|m| (a, m)))
         .collect();
     for o in observations.iter_mut() {
-        if o.outcome != annexa_model::Outcome::Fail || o.suppression.is_some() {
+        if o.outcome != annexa_model::Outcome::Fail {
             continue;
         }
         if let Some((a, _)) = active.iter().find(|(_, m)| m.covers(o)) {

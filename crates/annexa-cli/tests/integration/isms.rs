@@ -34,6 +34,18 @@ fn ncs_json(case: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// The passing observations of a case's scan (JSON report `passes`).
+fn scan_passes(case: &Path) -> Vec<serde_json::Value> {
+    let out = annexa()
+        .args(["scan", "--format", "json", "--as-of", AS_OF, "--config"])
+        .arg(case.join("annexa.toml"))
+        .arg(case.join("repo"))
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["passes"].as_array().cloned().unwrap_or_default()
+}
+
 #[test]
 fn every_nc_topic_raises_with_a_cited_requirement_and_its_clean_twin_does_not() {
     let base = root().join("fixtures/ncs");
@@ -56,6 +68,7 @@ fn every_nc_topic_raises_with_a_cited_requirement_and_its_clean_twin_does_not() 
             cases += 1;
             let case = dir.join(&name);
             let v = ncs_json(&case);
+            let passes = scan_passes(&case);
             let ncs = v["nonconformities"].as_array().expect("ncs");
             let ofis = v["opportunities"].as_array().expect("ofis");
             let expect = std::fs::read_to_string(case.join("EXPECT")).expect("EXPECT");
@@ -80,6 +93,13 @@ fn every_nc_topic_raises_with_a_cited_requirement_and_its_clean_twin_does_not() 
                         .iter()
                         .any(|n| n["id"].as_str().is_some_and(|id| id.starts_with(a))),
                     "ofi" => ofis.iter().any(|o| o["topic"] == a && o["control"] == b),
+                    // The clean twin's evidence was examined: something about the control
+                    // passes (a twin where nothing is relevant proves nothing).
+                    "examined" => passes.iter().any(|p| {
+                        p["controls"]
+                            .as_array()
+                            .is_some_and(|cs| cs.iter().any(|c| c == a))
+                    }),
                     other => panic!("{}: unknown EXPECT line kind `{other}`", case.display()),
                 };
                 if !ok {
@@ -111,7 +131,7 @@ fn example_output(args: &[&str]) -> (Option<i32>, String) {
         .output()
         .expect("runs");
     assert!(
-        out.stderr.is_empty() || out.status.code().is_some(),
+        out.status.code().is_some_and(|c| c <= 1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -224,7 +244,7 @@ fn the_example_isms_shows_each_isms_record_at_work() {
         "objectives/OBJ-2",
         "audit-programme/management-review/2026-11-15",
         "corrective-action/CA-1",
-        "supplier-management/A.5.22",
+        "supplier-management/A.5.22/register-review",
         "documented-information/POL-LOG",
     ] {
         assert!(ids.contains(&want), "{want} missing from {ids:?}");
@@ -255,10 +275,12 @@ fn the_example_isms_shows_each_isms_record_at_work() {
 }
 
 /// Corrective actions are verified over recorded runs: not effective while the nonconformity
-/// is raised, effective after N consecutive clean runs, recurred when it comes back; the
-/// period's monitoring gaps are read from the same ledger.
+/// is raised, effective once its evidence was examined and clean on N consecutive days with
+/// runs, recurred when it comes back; reruns on one day count once, and runs after the
+/// report's date do not count. The period's monitoring gaps come from the same ledger.
 #[test]
 fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged() {
+    use crate::platform::git;
     let tmp = tempfile::tempdir().expect("tmp");
     let key = tmp.path().join("key.hex");
     assert!(
@@ -274,27 +296,31 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
     let repo = tmp.path().join("app");
     let wf = repo.join(".github/workflows");
     std::fs::create_dir_all(&wf).expect("mkdir");
-    let cases = root().join("fixtures/ncs/change-management");
+    // Environment separation: its evidence is fully decided from committed files (change
+    // management also rests on branch protection, `unknown` without a platform snapshot, and an
+    // undecided day never verifies an action).
+    let cases = root().join("fixtures/ncs/environment-separation");
     let broken = std::fs::read_to_string(cases.join("raises/repo/.github/workflows/deploy.yml"))
         .expect("broken");
     let fixed = std::fs::read_to_string(cases.join("clean/repo/.github/workflows/deploy.yml"))
         .expect("fixed");
-    std::fs::write(
-        repo.join(".github/CODEOWNERS"),
-        std::fs::read(cases.join("clean/repo/.github/CODEOWNERS")).expect("owners"),
-    )
-    .expect("owners");
+    git(&repo, &["init", "-q", "-b", "main"]);
     let config = tmp.path().join("annexa.toml");
     std::fs::write(
         &config,
         format!(
-            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"change-management/A.8.32\"\ncorrection = \"Gated the deploy job by hand.\"\nroot-cause = \"Deploy jobs were written without an environment.\"\naction = \"Every deploy job targets the protected production environment.\"\nowner = \"Platform Lead\"\nraised-on = \"2026-11-01\"\ndue = \"2026-11-20\"\ncompleted-on = \"2026-11-03\"\n\n[actions]\nverify-runs = 3\n",
+            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"Rotated the production key the preview job could read.\"\nroot-cause = \"Preview deployments ran on pull_request_target with production secrets.\"\naction = \"Previews build on pull_request without secrets; production keys live in the production environment only.\"\nowner = \"Platform Lead\"\nraised-on = \"2026-11-01\"\ndue = \"2026-11-20\"\ncompleted-on = \"2026-11-03\"\n\n[actions]\nverify-runs = 3\n",
             std::fs::read_to_string(cases.join("raises/annexa.toml")).expect("soa")
         ),
     )
     .expect("config");
-    let record = |day: u32, workflow: &str| {
+    // Each state is committed: working-tree evidence never verifies anything.
+    let commit = |workflow: &str| {
         std::fs::write(wf.join("deploy.yml"), workflow).expect("workflow");
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "--allow-empty", "-m", "state"]);
+    };
+    let record = |at: &str| {
         let out = annexa()
             .args(["scan", "--record", "--store"])
             .arg(&store)
@@ -302,7 +328,7 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
             .arg(&key)
             .arg("--config")
             .arg(&config)
-            .args(["--as-of", &format!("2026-11-{day:02}T12:00:00Z")])
+            .args(["--as-of", &format!("2026-11-{at}Z")])
             .arg(&repo)
             .output()
             .expect("scan");
@@ -312,54 +338,80 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    let status = |day: u32| -> (Option<i32>, serde_json::Value) {
+    let status = |at: &str| -> (Option<i32>, serde_json::Value) {
         let out = annexa()
             .args(["actions", "--format", "json", "--ledger"])
             .arg(&store)
             .arg("--config")
             .arg(&config)
-            .args(["--as-of", &format!("2026-11-{day:02}T18:00:00Z")])
+            .args(["--as-of", &format!("2026-11-{at}Z")])
             .arg(&repo)
             .output()
             .expect("actions");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         (out.status.code(), v["actions"][0].clone())
     };
+    let state = |at: &str| {
+        let (code, a) = status(at);
+        (
+            code,
+            a["status"].as_str().unwrap_or("").to_owned(),
+            a["clean_runs"].clone(),
+        )
+    };
     // Raised before completion and still raised after it: not effective.
-    record(2, &broken);
-    record(4, &broken);
-    let (code, a) = status(4);
+    commit(&broken);
+    record("02T12:00:00");
+    record("04T12:00:00");
     assert_eq!(
-        (code, a["status"].as_str()),
-        (Some(1), Some("not-effective")),
-        "{a:#}"
+        state("04T18:00:00"),
+        (Some(1), "not-effective".into(), 0.into())
     );
-    // Fixed: one recorded clean run and this one are not yet enough...
-    record(5, &fixed);
-    let (code, a) = status(5);
+    // Fixed and committed: a recorded run and this run on the same day are one clean day...
+    commit(&fixed);
+    record("05T12:00:00");
+    record("05T13:00:00");
     assert_eq!(
-        (code, a["status"].as_str()),
-        (Some(0), Some("awaiting-verification")),
-        "{a:#}"
+        state("05T18:00:00"),
+        (Some(0), "awaiting-verification".into(), 1.into())
     );
-    assert_eq!(a["clean_runs"], 2);
-    // ...a second recorded one with this run makes three consecutive: effective...
-    record(6, &fixed);
-    let (code, a) = status(6);
+    record("06T12:00:00");
     assert_eq!(
-        (code, a["status"].as_str()),
-        (Some(0), Some("effective")),
-        "{a:#}"
+        state("06T18:00:00"),
+        (Some(0), "awaiting-verification".into(), 2.into())
     );
-    assert_eq!(a["clean_runs"], 3);
-    // ...and a later failure is a recurrence, itself a potential nonconformity (10.2).
-    record(7, &fixed);
-    record(9, &broken);
-    let (code, a) = status(9);
+    // ...the third consecutive clean day verifies it...
     assert_eq!(
-        (code, a["status"].as_str()),
-        (Some(1), Some("recurred")),
-        "{a:#}"
+        state("07T18:00:00"),
+        (Some(0), "effective".into(), 3.into())
+    );
+    // ...a failure recorded later does not reach back into a report dated before it (the
+    // files scanned now are fixed again)...
+    record("07T12:00:00");
+    commit(&broken);
+    record("09T12:00:00");
+    commit(&fixed);
+    assert_eq!(
+        state("08T18:00:00"),
+        (Some(0), "effective".into(), 4.into())
+    );
+    // ...and at its date it is a recurrence, itself a potential nonconformity (10.2), even
+    // though this run's files are clean: the day's worst run counts.
+    assert_eq!(state("09T18:00:00").1, "recurred");
+    // Uncommitted changes are never examined evidence: a fix only in the work tree is an
+    // undecided run, not a clean one.
+    commit(&broken);
+    std::fs::write(wf.join("deploy.yml"), &fixed).expect("workflow");
+    let (_, a) = status("10T18:00:00");
+    let last = a["runs"]
+        .as_array()
+        .expect("runs")
+        .last()
+        .cloned()
+        .expect("run");
+    assert_eq!(
+        (last["raised"].clone(), last["examined"].clone()),
+        (false.into(), false.into())
     );
     let out = annexa()
         .args([
@@ -367,7 +419,7 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
             "--format",
             "json",
             "--period",
-            "2026-10-01..2026-11-09",
+            "2026-10-01..2026-11-30",
             "--ledger",
         ])
         .arg(&store)
@@ -389,13 +441,15 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
     let ca = by_id("corrective-action/CA-1").expect("10.2 raised");
     assert_eq!(ca["grade"], "major");
     assert_eq!(ca["requirement"]["id"], "clause 10.2");
-    // October has no recorded run: a 32-day gap in the period's monitoring evidence (9.1).
+    // October has no recorded run: a 32-day gap (9.1). Days after the report's date are not
+    // gaps yet, so the period is judged up to 2026-11-09.
     let gap = by_id("monitoring/9.1").expect("9.1 raised");
+    let text = gap.to_string();
     assert!(
-        gap.to_string()
-            .contains("no recorded run from 2026-10-01 to 2026-11-01 (32 days)"),
+        text.contains("no recorded run from 2026-10-01 to 2026-11-01 (32 days)"),
         "{gap:#}"
     );
+    assert!(!text.contains("2026-11-30"), "{gap:#}");
 }
 
 /// A wrong ISMS record is refused with the file and line of its entry, never half-applied.
@@ -428,6 +482,21 @@ fn invalid_isms_records_name_the_file_and_line() {
             "[[audit]]\nkind = \"internal-audit\"\ntitle = \"t\"\nplanned = \"soon\"\n",
             1,
             "`[[audit]] planned` must be a date",
+        ),
+        (
+            "[[action]]\nid = \"CA-1\"\nnc = \"change-managment/A.8.32\"\ncorrection = \"c\"\nroot-cause = \"r\"\naction = \"a\"\nowner = \"o\"\nraised-on = \"2026-01-01\"\ndue = \"2026-02-01\"\n",
+            1,
+            "does not start with a known topic",
+        ),
+        (
+            "[soa]\nversion = \"1\"\n\n[actions]\nverify-runs = 0\n",
+            4,
+            "`[actions] verify-runs` must be at least 1",
+        ),
+        (
+            "[[supplier]]\nid = \"S1\"\nname = \"n\"\nkind = \"ci-service\"\n[supplier.assurance]\nkind = \"pinky-promise\"\n",
+            1,
+            "assurance `kind` must be one of",
         ),
         (
             "[[acceptance]]\nid = \"A1\"\ncheck = \"no-such-check\"\nscope = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-12-01\"\n",

@@ -58,7 +58,7 @@ fn fixture_spec(case: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(&path).expect("spec")).expect("spec json")
 }
 
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
         .args([
             "-c",

@@ -211,7 +211,7 @@ pub(crate) fn actions(actions: &[ActionState]) -> Markup {
                                     tr {
                                         td { (r.as_of) }
                                         td { @match r.seq { Some(n) => { "#" (n) }, None => { "this run" } } }
-                                        td { @if r.raised { span.warn { "raised" } } @else { "absent" } }
+                                        td { @if r.raised { span.warn { "raised" } } @else if r.examined { "examined, absent" } @else { "undecided (not examined)" } }
                                     }
                                 }
                             }

@@ -395,11 +395,13 @@ fn action(id: &str, status: ActionStatus) -> ActionState {
                 as_of: "2026-08-21T00:00:00Z".into(),
                 seq: Some(7),
                 raised: false,
+                examined: true,
             },
             RunCheck {
                 as_of: "2026-10-15T00:00:00Z".into(),
                 seq: None,
                 raised: false,
+                examined: true,
             },
         ],
         note: "1 of 3 clean runs since completion".into(),

@@ -186,6 +186,19 @@ pub fn component_definition(input: &ReportInput<'_>) -> String {
     to_json(&component::build(input))
 }
 
+/// [`assessment_results`] written straight to `w` (the document can be large: one observation
+/// per check execution), without holding its text in memory.
+pub fn write_assessment_results(
+    input: &ReportInput<'_>,
+    isms: &IsmsView,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(w);
+    serde_json::to_writer_pretty(&mut w, &ar::build(input, isms))?;
+    std::io::Write::write_all(&mut w, b"\n")?;
+    std::io::Write::flush(&mut w)
+}
+
 fn to_json<T: Serialize>(doc: &T) -> String {
     let mut s = serde_json::to_string_pretty(doc).expect("OSCAL types always serialise");
     s.push('\n');
