@@ -28,8 +28,12 @@ pub struct ReadinessInput {
     /// Current records of these kinds exist (`internal-audit`, `management-review`).
     pub internal_audit: Option<String>,
     pub management_review: Option<String>,
-    /// A snapshot with a period, or recorded runs, give operating evidence.
+    /// Operating evidence over the period: a collected snapshot with a period, or recorded
+    /// runs covering the period without long gaps.
     pub period_evidence: Option<String>,
+    /// Why what was offered is not operating evidence (a synthetic snapshot, gaps in the
+    /// recorded runs), when nothing is.
+    pub period_problem: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -242,9 +246,14 @@ pub fn readiness(input: &ReadinessInput, assessment: &Assessment, stage: u8) -> 
             "9.1",
             "Operating evidence covers the period",
             input.period_evidence.is_some(),
-            input.period_evidence.clone().unwrap_or_else(|| {
-                "no snapshot collected with --period and no recorded runs".into()
-            }),
+            input
+                .period_evidence
+                .clone()
+                .or_else(|| input.period_problem.clone())
+                .unwrap_or_else(|| {
+                    "no snapshot collected with --period, and no recorded runs over a --period"
+                        .into()
+                }),
         ));
     }
     out

@@ -27,6 +27,13 @@ pub struct AssessArgs {
     /// Where `isms/policies/` is; default: the configuration file's folder, else the first PATH.
     #[arg(long)]
     isms: Option<PathBuf>,
+    /// The audit period (YYYY-MM-DD..YYYY-MM-DD): with an evidence ledger, recorded runs over
+    /// it are operating evidence (9.1) when no 31 days or more pass without one.
+    #[arg(long)]
+    period: Option<String>,
+    /// The evidence ledger (default: `[evidence] store` of the configuration).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ReadinessFormat::Terminal)]
     format: ReadinessFormat,
     #[arg(long, short)]
@@ -41,6 +48,15 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
     )?;
     let first = paths.first().map_or(Path::new("."), |p| p.as_path());
     let as_of = crate::as_of(args.inputs.as_of.as_deref())?;
+    let period = args
+        .period
+        .as_deref()
+        .map(crate::report_cli::parse_period)
+        .transpose()?;
+    let ledger_path = args
+        .ledger
+        .clone()
+        .or_else(|| settings.evidence_store.clone());
     let policies = crate::ncs_cli::policies_at(args.isms.as_deref(), &settings, first, &as_of)?;
     let decisions = decisions(&settings, &as_of);
     let current = |kind: AttestationKind| {
@@ -123,12 +139,81 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
         .in_scope_not_examined()
         .map(|e| e.repository.clone())
         .collect();
-    input.period_evidence = result.snapshots.iter().find_map(|s| {
-        s.manifest
-            .period
-            .as_ref()
-            .map(|p| format!("snapshot {} covers {} .. {}", s.display, p.from, p.to))
-    });
+    // Operating evidence over the period: a snapshot collected (not built from a description,
+    // not edited) with a period, or recorded runs over --period without long gaps.
+    let mut evidence = Vec::new();
+    let mut problems = Vec::new();
+    for s in &result.snapshots {
+        let Some(p) = &s.manifest.period else {
+            continue;
+        };
+        if s.manifest.synthetic || !s.edited.is_empty() {
+            problems.push(format!(
+                "snapshot {} covers {} .. {} but is {}: never system evidence",
+                s.display,
+                p.from,
+                p.to,
+                if s.manifest.synthetic {
+                    "synthetic (built from a description)"
+                } else {
+                    "hand-edited"
+                }
+            ));
+        } else {
+            evidence.push(format!(
+                "snapshot {} covers {} .. {}",
+                s.display, p.from, p.to
+            ));
+        }
+    }
+    if let Some((from, to)) = &period {
+        match ledger_path
+            .as_deref()
+            .filter(|p| annexa_ledger::Ledger::is_url(p) || p.is_file())
+        {
+            None => problems.push(
+                "--period given, but no evidence ledger (--ledger or [evidence] store)".into(),
+            ),
+            Some(p) => {
+                let l = crate::ledger_cli::open(p)?;
+                if !l.verify(None)?.ok() {
+                    problems.push(format!(
+                        "{}: the evidence ledger does not verify (`annexa evidence verify`)",
+                        p.display()
+                    ));
+                } else {
+                    let m = crate::report_cli::monitoring(&l, from, to, &as_of)?;
+                    let long: Vec<String> = m
+                        .gaps
+                        .iter()
+                        .filter(|g| g.2 >= annexa_assess::ncs::MONITORING_GAP_DAYS)
+                        .map(|(a, b, n)| format!("{a} to {b} ({n} days)"))
+                        .collect();
+                    if m.runs > 0 && long.is_empty() {
+                        evidence.push(format!(
+                            "{} recorded run(s) over {} .. {}, no {} days or more without one",
+                            m.runs,
+                            m.from,
+                            m.to,
+                            annexa_assess::ncs::MONITORING_GAP_DAYS
+                        ));
+                    } else if m.runs == 0 {
+                        problems.push(format!("no recorded run over {} .. {}", m.from, m.to));
+                    } else {
+                        problems.push(format!(
+                            "{} recorded run(s) over {} .. {}, but none from {}",
+                            m.runs,
+                            m.from,
+                            m.to,
+                            long.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    input.period_evidence = (!evidence.is_empty()).then(|| evidence.join("; "));
+    input.period_problem = (!problems.is_empty()).then(|| problems.join("; "));
     let items = readiness(&input, &assessment, args.stage);
     let met = items.iter().filter(|i| i.state == State::Met).count();
     let text = match args.format {

@@ -292,7 +292,7 @@ pub(crate) fn gather(
 /// Recorded runs over the period and the stretches of days without one. Only runs and days up
 /// to the report's as-of count: a later run is not evidence for a report dated before it, and
 /// days after it are not gaps yet.
-fn monitoring(
+pub(crate) fn monitoring(
     ledger: &annexa_ledger::Ledger,
     from: &str,
     to: &str,

@@ -921,7 +921,8 @@ fn readiness_for_stage_1_and_2_follows_the_documented_isms() {
         &serde_json::json!({ "base": "github-period" }),
         &tmp.path().join("s"),
     );
-    let assess = |stage: &str| {
+    let store = tmp.path().join("evidence.db");
+    let assess_with = |stage: &str, extra: &[&str]| {
         let out = annexa()
             .args([
                 "assess",
@@ -936,25 +937,32 @@ fn readiness_for_stage_1_and_2_follows_the_documented_isms() {
             .arg(&snap)
             .arg("--config")
             .arg(dir.join("annexa.toml"))
+            .args(extra)
             .output()
             .expect("runs");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         (out.status.code(), v)
     };
+    let assess = |stage: &str| assess_with(stage, &[]);
+    let not_met = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|i| i["state"] == "not met")
+            .filter_map(|i| i["clause"].as_str().map(str::to_owned))
+            .collect()
+    };
     let (code, v) = assess("1");
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(v["met"], v["items"].as_array().expect("items").len());
     // Stage 2 presupposes an internal audit and a management review.
+    // Stage 2 presupposes an internal audit, a management review and operating evidence: a
+    // snapshot built from a description is not system evidence.
     let (code, v) = assess("2");
     assert_eq!(code, Some(1));
-    let not_met: Vec<&str> = v["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|i| i["state"] == "not met")
-        .filter_map(|i| i["clause"].as_str())
-        .collect();
-    assert_eq!(not_met, ["9.2", "9.3"], "{v:#}");
+    assert_eq!(not_met(&v), ["9.2", "9.3", "9.1"], "{v:#}");
+    assert!(v.to_string().contains("synthetic"), "{v:#}");
     std::fs::write(
         dir.join("audit.md"),
         "Internal audit 2026: scope, findings, actions.\n",
@@ -969,6 +977,54 @@ fn readiness_for_stage_1_and_2_follows_the_documented_isms() {
     cfg.push_str("[[attestation]]\nkind = \"management-review\"\ndate = \"2026-10-20\"\nowner = \"CEO\"\nrecord = \"review.md\"\n");
     std::fs::write(dir.join("annexa.toml"), &cfg).expect("config");
     let (code, v) = assess("2");
+    assert_eq!(
+        (code, not_met(&v)),
+        (Some(1), vec!["9.1".to_owned()]),
+        "{v:#}"
+    );
+    // Recorded runs over the period are operating evidence — unless a month passes without one.
+    let key = tmp.path().join("key.hex");
+    assert!(
+        annexa()
+            .args(["evidence", "keygen", "--out"])
+            .arg(&key)
+            .output()
+            .expect("keygen")
+            .status
+            .success()
+    );
+    let record = |day: &str| {
+        let out = annexa()
+            .args(["scan", "--record", "--store"])
+            .arg(&store)
+            .arg("--signing-key-file")
+            .arg(&key)
+            .args(["--as-of", &format!("{day}T06:00:00Z"), "--snapshot"])
+            .arg(&snap)
+            .arg("--config")
+            .arg(dir.join("annexa.toml"))
+            .output()
+            .expect("scan");
+        assert!(out.status.code().is_some_and(|c| c <= 1));
+    };
+    for day in ["2026-09-01", "2026-09-25", "2026-11-20"] {
+        record(day);
+    }
+    let ledger = ["--period", "2026-09-01..2026-11-25", "--ledger"];
+    let with_ledger = |stage| {
+        let mut args: Vec<&str> = ledger.to_vec();
+        args.push(store.to_str().expect("utf-8"));
+        assess_with(stage, &args)
+    };
+    let (code, v) = with_ledger("2");
+    assert_eq!(code, Some(1), "{v:#}");
+    assert!(
+        v.to_string()
+            .contains("none from 2026-09-26 to 2026-11-19 (55 days)"),
+        "{v:#}"
+    );
+    record("2026-10-20");
+    let (code, v) = with_ledger("2");
     assert_eq!(code, Some(0), "{v:#}");
     // Without a [scope], stage 1 is not met, and says why.
     let no_scope = cfg.replacen("[scope]", "[scope-removed]", 1).replace("[scope-removed]\nstatement = \"Software delivery of the Acme platform: repositories, pipelines, GitHub\"\nrepositories = [\"acme/*\"]\n", "");
