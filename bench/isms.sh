@@ -10,15 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-2000}"
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && apt-get install -y -qq time
-fi
-cargo build --release --locked -p annexa-cli
-DIR="bench/.data/snapshot-$N"
-if [ ! -f "$DIR/snapshot.json" ]; then
-  rm -rf "$DIR"
-  python3 bench/gen_snapshot.py "$DIR" "$N"
-fi
+. bench/snapshot-lib.sh
 OUT=$(mktemp -d /tmp/annexa-isms-bench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 common=(--snapshot "$DIR" --config examples/isms/annexa.toml --as-of 2026-11-20T09:00:00Z)

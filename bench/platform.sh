@@ -6,15 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-10000}"
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && apt-get install -y -qq time
-fi
-cargo build --release --locked -p annexa-cli
-DIR="bench/.data/snapshot-$N"
-if [ ! -f "$DIR/snapshot.json" ]; then
-  rm -rf "$DIR"
-  python3 bench/gen_snapshot.py "$DIR" "$N"
-fi
+. bench/snapshot-lib.sh
 times=()
 for i in 1 2 3 4 5; do
   /usr/bin/time -f "%e %M" -o /tmp/annexa-platform-time target/release/annexa scan --snapshot "$DIR" \

@@ -147,6 +147,27 @@ fn objectives(input: &NcInput<'_>, out: &mut Detected) {
     }
 }
 
+/// One piece of evidence per publisher the register does not cover.
+fn unregistered_evidence(s: &crate::suppliers::SupplierReport) -> Vec<Evidence> {
+    s.unregistered
+        .iter()
+        .take(50)
+        .map(|c| {
+            record(
+                "supplier-register",
+                format!("isms:supplier/{}", c.publisher),
+                format!(
+                    "{} `{}` used {} time(s) in {}",
+                    c.kind,
+                    c.name,
+                    c.uses,
+                    c.repositories.join(", ")
+                ),
+            )
+        })
+        .collect()
+}
+
 fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
     let s = &input.suppliers;
     if s.discovered.is_empty() {
@@ -169,24 +190,7 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                         .collect::<std::collections::BTreeSet<_>>()
                         .len()
                 ),
-                evidence: s
-                    .unregistered
-                    .iter()
-                    .take(50)
-                    .map(|c| {
-                        record(
-                            "supplier-register",
-                            format!("isms:supplier/{}", c.publisher),
-                            format!(
-                                "{} `{}` used {} time(s) in {}",
-                                c.kind,
-                                c.name,
-                                c.uses,
-                                c.repositories.join(", ")
-                            ),
-                        )
-                    })
-                    .collect(),
+                evidence: unregistered_evidence(s),
                 grade: Grade::Major,
                 grade_basis: "the requirement is not addressed at all".into(),
             },
@@ -206,24 +210,7 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                     "{} publisher(s) of components the estate uses are not in the supplier register.",
                     s.unregistered.len()
                 ),
-                evidence: s
-                    .unregistered
-                    .iter()
-                    .take(50)
-                    .map(|c| {
-                        record(
-                            "supplier-register",
-                            format!("isms:supplier/{}", c.publisher),
-                            format!(
-                                "{} `{}` used {} time(s) in {}",
-                                c.kind,
-                                c.name,
-                                c.uses,
-                                c.repositories.join(", ")
-                            ),
-                        )
-                    })
-                    .collect(),
+                evidence: unregistered_evidence(s),
                 grade: Grade::Minor,
                 grade_basis: "the register exists but is incomplete".into(),
             },

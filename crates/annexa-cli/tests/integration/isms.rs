@@ -282,16 +282,7 @@ fn the_example_isms_shows_each_isms_record_at_work() {
 fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged() {
     use crate::platform::git;
     let tmp = tempfile::tempdir().expect("tmp");
-    let key = tmp.path().join("key.hex");
-    assert!(
-        annexa()
-            .args(["evidence", "keygen", "--out"])
-            .arg(&key)
-            .output()
-            .expect("keygen")
-            .status
-            .success()
-    );
+    let (key, _) = crate::ledger::keygen(tmp.path());
     let store = tmp.path().join("evidence.db");
     let repo = tmp.path().join("app");
     let wf = repo.join(".github/workflows");

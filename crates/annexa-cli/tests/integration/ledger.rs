@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::{annexa, root};
 
-fn keygen(dir: &Path) -> (std::path::PathBuf, String) {
+pub(crate) fn keygen(dir: &Path) -> (std::path::PathBuf, String) {
     let key = dir.join("key.hex");
     let out = annexa()
         .args(["evidence", "keygen", "--out"])

@@ -983,16 +983,7 @@ fn readiness_for_stage_1_and_2_follows_the_documented_isms() {
         "{v:#}"
     );
     // Recorded runs over the period are operating evidence — unless a month passes without one.
-    let key = tmp.path().join("key.hex");
-    assert!(
-        annexa()
-            .args(["evidence", "keygen", "--out"])
-            .arg(&key)
-            .output()
-            .expect("keygen")
-            .status
-            .success()
-    );
+    let (key, _) = crate::ledger::keygen(tmp.path());
     let record = |day: &str| {
         let out = annexa()
             .args(["scan", "--record", "--store"])
