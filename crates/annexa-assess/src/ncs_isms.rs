@@ -317,6 +317,32 @@ fn monitoring(input: &NcInput<'_>, out: &mut Detected) {
 }
 
 fn calendar(input: &NcInput<'_>, out: &mut Detected) {
+    // 9.2.2 and 9.3.1: internal audits and management reviews are planned. The calendar is
+    // where annexa reads the plan; with none of a kind, the programme is not evidenced.
+    for (kind, clause, what) in [
+        ("internal-audit", Clause::C9_2, "internal audit"),
+        ("management-review", Clause::C9_3, "management review"),
+    ] {
+        if input.calendar.iter().any(|e| e.kind == kind) {
+            continue;
+        }
+        out.ncs.push(PotentialNc {
+            id: format!("audit-programme/{kind}/planned"),
+            topic: Topic::AuditProgramme,
+            requirement: Requirement::Clause(clause),
+            statement: format!(
+                "No {what} is planned or recorded in the audit calendar ([[audit]] kind = \"{kind}\")."
+            ),
+            evidence: vec![record(
+                "audit-calendar",
+                format!("isms:audit/{kind}"),
+                format!("no [[audit]] entry of kind {kind}"),
+            )],
+            grade: Grade::Minor,
+            grade_basis: "the programme is not evidenced here; the auditor may find it elsewhere"
+                .into(),
+        });
+    }
     for e in input.calendar.iter().filter(|e| e.status == "overdue") {
         let clause = match e.kind.as_str() {
             "internal-audit" => Clause::C9_2,

@@ -546,7 +546,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         (Some(f), ReportFormat::Json) => {
             serde_json::to_string_pretty(&crosswalk::view(&input, f))? + "\n"
         }
-        (Some(_), ReportFormat::Html) | (None, ReportFormat::Html) => html::render(&input, &g.isms),
+        (_, ReportFormat::Html) => html::render_with(&input, &g.isms, args.framework.as_deref()),
         (Some(_), _) => {
             return Err(usage(
                 "--framework gives a crosswalk view: use --format terminal, markdown, json or html",

@@ -576,6 +576,23 @@ fn crosswalk_views_say_how_firm_each_mapping_is() {
     }
     // Every row of the shared crosswalk appears in exactly one view.
     assert_eq!(total, 529);
+    // As HTML, the whole report opens on the framework's tab.
+    let out = annexa()
+        .args([
+            "report",
+            "--format",
+            "html",
+            "--as-of",
+            AS_OF,
+            "--framework",
+            "dora",
+        ])
+        .arg(&repo)
+        .output()
+        .expect("runs");
+    let html = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(html.matches(" checked").count(), 1);
+    assert!(html.contains(r#"id="cw-dora" checked"#));
     let out = annexa()
         .args(["report", "--framework", "iso9001"])
         .arg(&repo)

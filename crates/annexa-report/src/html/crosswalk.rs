@@ -8,7 +8,7 @@ use super::{badge, section};
 use crate::ReportInput;
 use crate::crosswalk::{FRAMEWORKS, view};
 
-pub(crate) fn crosswalks(input: &ReportInput<'_>) -> Markup {
+pub(crate) fn crosswalks(input: &ReportInput<'_>, selected: Option<&str>) -> Markup {
     let views: Vec<(&str, crate::crosswalk::FrameworkView)> = FRAMEWORKS
         .iter()
         .map(|(name, f)| (*name, view(input, *f)))
@@ -21,7 +21,7 @@ pub(crate) fn crosswalks(input: &ReportInput<'_>) -> Markup {
         }
         div.tabs {
             @for (i, (name, _)) in views.iter().enumerate() {
-                input type="radio" name="crosswalk" id={ "cw-" (name) } checked[i == 0];
+                input type="radio" name="crosswalk" id={ "cw-" (name) } checked[selected.map_or(i == 0, |s| s == *name)];
             }
             div.tablist role="tablist" {
                 @for (name, v) in &views {

@@ -92,6 +92,12 @@ pub(crate) const SECTIONS: [(&str, &str); 16] = [
 
 /// One self-contained HTML document.
 pub fn render(input: &ReportInput<'_>, isms: &IsmsView) -> String {
+    render_with(input, isms, None)
+}
+
+/// [`render`], with the crosswalk tab of `framework` (a [`crate::crosswalk::FRAMEWORKS`] name)
+/// selected (`annexa report --framework F --format html`).
+pub fn render_with(input: &ReportInput<'_>, isms: &IsmsView, framework: Option<&str>) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -161,7 +167,7 @@ pub fn render(input: &ReportInput<'_>, isms: &IsmsView) -> String {
                     (isms::populations(&isms.populations))
                     (scan::findings(input))
                     (scan::passes(input))
-                    (crosswalk::crosswalks(input))
+                    (crosswalk::crosswalks(input, framework))
                     (scan::not_examined(input, isms))
                 }
                 footer {
