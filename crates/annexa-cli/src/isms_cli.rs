@@ -166,12 +166,91 @@ fn actions_json(v: &IsmsView, as_of: &str) -> serde_json::Value {
     })
 }
 
+/// What changed since the last management review: the last recorded run on or before it,
+/// against this run.
+struct SinceReview {
+    /// The run compared with: sequence number and as-of.
+    seq: u64,
+    as_of: String,
+    /// Controls whose overall status changed: (control, then, now), in catalogue order.
+    controls: Vec<(String, String, String)>,
+    /// Open findings now that were not open then, and open then but not now.
+    new_findings: usize,
+    resolved_findings: usize,
+}
+
+/// The comparison with the last recorded run on or before the last management review, when a
+/// review was held and the ledger has such a run (and verifies).
+fn since_review(g: &Gathered) -> anyhow::Result<Option<SinceReview>> {
+    let (Some(review), Some(path)) = (last_review(&g.isms), g.ledger_path.as_deref()) else {
+        return Ok(None);
+    };
+    if !(annexa_ledger::Ledger::is_url(path) || path.is_file()) {
+        return Ok(None);
+    }
+    let ledger = crate::ledger_cli::open(path)?;
+    if !ledger.verify(None)?.ok() {
+        eprintln!(
+            "annexa: warning: {}: the evidence ledger does not verify; changes since the last review are not shown",
+            path.display()
+        );
+        return Ok(None);
+    }
+    let Some(base) = ledger
+        .runs()?
+        .into_iter()
+        .filter(|r| r.header.as_of.get(..10).is_some_and(|d| d <= review))
+        .max_by(|a, b| (&a.header.as_of, a.header.seq).cmp(&(&b.header.as_of, b.header.seq)))
+    else {
+        return Ok(None);
+    };
+    let then: std::collections::BTreeMap<&str, &str> = base
+        .header
+        .controls
+        .iter()
+        .map(|c| (c.id.as_str(), c.overall.as_str()))
+        .collect();
+    let controls = g
+        .assessment
+        .controls
+        .iter()
+        .filter_map(|c| {
+            let id = c.control.code();
+            let now = c.overall.as_str();
+            then.get(id)
+                .filter(|t| **t != now)
+                .map(|t| (id.to_owned(), (*t).to_owned(), now.to_owned()))
+        })
+        .collect();
+    let open_then: std::collections::BTreeSet<String> = ledger
+        .observations(base.header.seq)?
+        .into_iter()
+        .filter(|o| o.outcome == "fail")
+        .map(|o| o.fingerprint)
+        .collect();
+    let open_now: std::collections::BTreeSet<String> = g
+        .result
+        .observations
+        .iter()
+        .filter(|o| o.outcome == annexa_model::Outcome::Fail)
+        .map(annexa_engine::fingerprint)
+        .collect();
+    Ok(Some(SinceReview {
+        seq: base.header.seq,
+        as_of: base.header.as_of.clone(),
+        controls,
+        new_findings: open_now.difference(&open_then).count(),
+        resolved_findings: open_then.difference(&open_now).count(),
+    }))
+}
+
 /// `annexa review`: the management-review input pack (9.3.2 a–g).
 pub fn review(args: IsmsArgs) -> anyhow::Result<ExitCode> {
     let g = gathered(&args)?;
+    let since = since_review(&g)?;
     let text = match args.format {
-        IsmsFormat::Json => serde_json::to_string_pretty(&review_json(&g))? + "\n",
-        IsmsFormat::Terminal | IsmsFormat::Markdown => review_markdown(&g),
+        IsmsFormat::Json => serde_json::to_string_pretty(&review_json(&g, since.as_ref()))? + "\n",
+        IsmsFormat::Terminal | IsmsFormat::Markdown => review_markdown(&g, since.as_ref()),
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)
@@ -207,7 +286,7 @@ fn status_counts(g: &Gathered) -> Vec<(&'static str, usize)> {
     .collect()
 }
 
-fn review_markdown(g: &Gathered) -> String {
+fn review_markdown(g: &Gathered, since: Option<&SinceReview>) -> String {
     let v = &g.isms;
     let mut s = String::new();
     let md = annexa_report::markdown::escape;
@@ -263,6 +342,33 @@ fn review_markdown(g: &Gathered) -> String {
         publishers(&v.suppliers.discovered),
         publishers(&v.suppliers.unregistered),
     );
+    match (since, last_review(v)) {
+        (Some(d), Some(review)) => {
+            let _ = writeln!(
+                s,
+                "Since the last management review ({review}), compared with recorded run {} of {}: {} control(s) changed status; {} finding(s) new, {} resolved.\n",
+                d.seq,
+                d.as_of,
+                d.controls.len(),
+                d.new_findings,
+                d.resolved_findings
+            );
+            if !d.controls.is_empty() {
+                let _ = writeln!(s, "| Control | Then | Now |\n|---|---|---|");
+                for (c, then, now) in &d.controls {
+                    let _ = writeln!(s, "| {c} | {then} | {now} |");
+                }
+                s.push('\n');
+            }
+        }
+        (None, Some(review)) => {
+            let _ = writeln!(
+                s,
+                "Since the last management review ({review}): no recorded run on or before it in a verified evidence ledger (--ledger or [evidence] store), so changes in control status are not shown.\n"
+            );
+        }
+        _ => {}
+    }
     if !sc.unmatched.is_empty() || !sc.estate_unlisted.is_empty() {
         let _ = writeln!(
             s,
@@ -396,12 +502,19 @@ fn review_markdown(g: &Gathered) -> String {
     s
 }
 
-fn review_json(g: &Gathered) -> serde_json::Value {
+fn review_json(g: &Gathered, since: Option<&SinceReview>) -> serde_json::Value {
     let v = &g.isms;
     json!({
         "as_of": g.as_of,
         "period": v.period.as_ref().map(|(a, b)| json!({"from": a, "to": b})),
         "last_management_review": last_review(v),
+        "since_last_review": since.map(|d| json!({
+            "compared_with_run": d.seq,
+            "run_as_of": d.as_of,
+            "controls_changed": d.controls.iter().map(|(c, t, n)| json!({"control": c, "then": t, "now": n})).collect::<Vec<_>>(),
+            "new_findings": d.new_findings,
+            "resolved_findings": d.resolved_findings,
+        })),
         "control_status": status_counts(g).into_iter().map(|(k, n)| (k.to_owned(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "actions": actions_json(v, &g.as_of)["actions"].clone(),
         "nonconformities": v.ncs.ncs.iter().map(|n| json!({"id": n.id, "grade": n.grade.as_str(), "requirement": n.requirement.id(), "statement": n.statement})).collect::<Vec<_>>(),

@@ -69,6 +69,8 @@ pub(crate) struct Gathered {
     pub assessment: Assessment,
     pub isms: IsmsView,
     pub as_of: String,
+    /// The evidence ledger given or configured, whether or not it was read.
+    pub ledger_path: Option<PathBuf>,
 }
 
 /// `FROM..TO` as two dates.
@@ -286,6 +288,7 @@ pub(crate) fn gather(
         assessment,
         isms,
         as_of,
+        ledger_path,
     })
 }
 

@@ -31,6 +31,9 @@ pub struct SnapshotInput {
 /// it could not be used.
 #[derive(Clone, Debug)]
 pub struct SnapshotSummary {
+    /// Self-hosted runners the platform lists (organisation and repository runners): name,
+    /// labels (sorted, lower-case) and where registered (`org acme`, `repo acme/app`).
+    pub runners: Vec<(String, Vec<String>, String)>,
     pub display: String,
     pub root: PathBuf,
     pub manifest: Manifest,
@@ -153,9 +156,31 @@ pub(crate) fn run(
         let host = m.host.as_str();
         let mut examined = Vec::new();
         let mut joined = Vec::new();
+        let mut runners = Vec::new();
         match snap.platform() {
             PlatformKind::Github => {
                 let gh = Github::read(snap);
+                let mut listed = |list: &annexa_platform::Known<
+                    annexa_platform::lenient::List<annexa_platform::github::Runner>,
+                >,
+                                  at: String| {
+                    for r in list.value().map(|l| l.0.as_slice()).unwrap_or_default() {
+                        let mut labels: Vec<String> = r
+                            .labels
+                            .iter()
+                            .map(|l| l.name.to_ascii_lowercase())
+                            .collect();
+                        labels.sort();
+                        labels.dedup();
+                        runners.push((r.name.clone(), labels, at.clone()));
+                    }
+                };
+                if let Some(org) = &gh.org {
+                    listed(&org.runners, format!("org {}", org.login));
+                }
+                for r in &gh.repos {
+                    listed(&r.runners, format!("repo {}", r.full_name));
+                }
                 let org_rulesets = gh
                     .org
                     .as_ref()
@@ -246,6 +271,7 @@ pub(crate) fn run(
         }
         let seen = snap.seen();
         summaries.push(SnapshotSummary {
+            runners,
             display: input.display.clone(),
             root: snap.root.clone(),
             manifest: m.clone(),

@@ -512,7 +512,11 @@ pub fn scan(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanResult, Scan
 
     let mut scope =
         crate::scope::reconcile(options.settings.scope.as_ref(), &repositories, &snapshots);
-    scope.add_runners(&inventory.self_hosted);
+    let listed: Vec<(String, Vec<String>, String)> = snapshots
+        .iter()
+        .flat_map(|s| s.runners.iter().cloned())
+        .collect();
+    scope.add_runners(&inventory.self_hosted, &listed);
     Ok(ScanResult {
         repositories,
         files,

@@ -54,8 +54,12 @@ pub struct RunnerEntry {
     /// `owner/name` of the repositories whose jobs run there.
     pub repositories: Vec<String>,
     /// `in-scope` (a repository using it is in scope), `out-of-scope` (all are out),
-    /// `undeclared` otherwise.
+    /// `undeclared` otherwise (including a runner a platform lists that no scanned pipeline
+    /// targets).
     pub status: &'static str,
+    /// The runners a platform snapshot lists that can serve these labels (their labels
+    /// include all of them): `name (org acme)`.
+    pub registered: Vec<String>,
 }
 
 impl Reconciliation {
@@ -70,8 +74,13 @@ impl Reconciliation {
         self.entries.iter().filter(|e| e.status == "undeclared")
     }
 
-    /// Place the self-hosted runners by the repositories that use them.
-    pub(crate) fn add_runners(&mut self, self_hosted: &[(String, Vec<String>)]) {
+    /// Place the self-hosted runners by the repositories that use them, and reconcile them
+    /// with the runners the platform snapshots list (`name`, labels, where registered).
+    pub(crate) fn add_runners(
+        &mut self,
+        self_hosted: &[(String, Vec<String>)],
+        listed: &[(String, Vec<String>, String)],
+    ) {
         let status_of = |repo: &str| {
             self.entries
                 .iter()
@@ -89,13 +98,42 @@ impl Reconciliation {
                 } else {
                     "undeclared"
                 };
+                let wanted: Vec<String> = labels
+                    .split(", ")
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                let registered = listed
+                    .iter()
+                    .filter(|(_, have, _)| wanted.iter().all(|w| have.contains(w)))
+                    .map(|(name, _, at)| format!("{name} ({at})"))
+                    .collect();
                 RunnerEntry {
                     labels: labels.clone(),
                     repositories: repos.clone(),
                     status,
+                    registered,
                 }
             })
             .collect();
+        // Runners the platform lists that no scanned pipeline targets: part of the estate,
+        // their scope unknown.
+        let mut unused: Vec<RunnerEntry> = listed
+            .iter()
+            .filter(|(name, _, at)| {
+                let me = format!("{name} ({at})");
+                !self.runners.iter().any(|r| r.registered.contains(&me))
+            })
+            .map(|(name, labels, at)| RunnerEntry {
+                labels: labels.join(", "),
+                repositories: Vec::new(),
+                status: "undeclared",
+                registered: vec![format!("{name} ({at})")],
+            })
+            .collect();
+        self.runners.append(&mut unused);
+        self.runners.sort();
+        self.runners.dedup();
     }
 }
 

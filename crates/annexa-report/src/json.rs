@@ -67,6 +67,8 @@ pub struct RunnerOut {
     pub repositories: Vec<String>,
     /// `in-scope`, `out-of-scope` or `undeclared`.
     pub status: String,
+    /// Runners a platform snapshot lists that can serve these labels: `name (org acme)`.
+    pub registered: Vec<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -554,11 +556,19 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
         .iter()
         .filter(|r| r.status != "out-of-scope")
     {
+        let used = if r.repositories.is_empty() {
+            "targeted by no scanned pipeline".to_owned()
+        } else {
+            format!("used by {}", r.repositories.join(", "))
+        };
+        let registered = if r.registered.is_empty() {
+            String::new()
+        } else {
+            format!("; registered as {}", r.registered.join(", "))
+        };
         v.push(format!(
-            "self-hosted runner [{}] ({}, used by {}): the machine itself is not examined — its hardening, patching and physical security need their own evidence (attestations)",
-            r.labels,
-            r.status,
-            r.repositories.join(", ")
+            "self-hosted runner [{}] ({}, {used}{registered}): the machine itself is not examined — its hardening, patching and physical security need their own evidence (attestations)",
+            r.labels, r.status,
         ));
     }
     for s in &scan.scope.estate_unlisted {
@@ -588,7 +598,7 @@ pub fn missing_sources(scan: &ScanResult, soa_read: bool) -> Vec<String> {
     }
     v.extend([
         if soa_read {
-            "ISMS records: the policies under isms/policies/ are not read by `scan` (`annexa report`, `ncs` and `assess` read them); attestation records count only as annexa.toml lists them".to_owned()
+            "ISMS records: the policies under isms/policies/ are read only by `annexa report`, `ncs`, `assess`, `actions` and `review`; attestation records count only as annexa.toml lists them".to_owned()
         } else {
             "ISMS records (Statement of Applicability, policies, attestations): no ISMS configuration was read".to_owned()
         },
@@ -706,6 +716,7 @@ pub fn build(input: &ReportInput<'_>) -> ScanReport {
                     labels: r.labels.clone(),
                     repositories: r.repositories.clone(),
                     status: r.status.to_owned(),
+                    registered: r.registered.clone(),
                 })
                 .collect(),
         },

@@ -300,7 +300,7 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
     std::fs::write(
         &config,
         format!(
-            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"Rotated the production key the preview job could read.\"\nroot-cause = \"Preview deployments ran on pull_request_target with production secrets.\"\naction = \"Previews build on pull_request without secrets; production keys live in the production environment only.\"\nowner = \"Platform Lead\"\nraised-on = \"2026-11-01\"\ndue = \"2026-11-20\"\ncompleted-on = \"2026-11-03\"\n\n[actions]\nverify-runs = 3\n",
+            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"Rotated the production key the preview job could read.\"\nroot-cause = \"Preview deployments ran on pull_request_target with production secrets.\"\naction = \"Previews build on pull_request without secrets; production keys live in the production environment only.\"\nowner = \"Platform Lead\"\nraised-on = \"2026-11-01\"\ndue = \"2026-11-20\"\ncompleted-on = \"2026-11-03\"\n\n[actions]\nverify-runs = 3\n\n[[audit]]\nkind = \"management-review\"\ntitle = \"Management review Q4\"\nplanned = \"2026-11-04\"\nheld-on = \"2026-11-04\"\n",
             std::fs::read_to_string(cases.join("raises/annexa.toml")).expect("soa")
         ),
     )
@@ -389,6 +389,26 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
     // ...and at its date it is a recurrence, itself a potential nonconformity (10.2), even
     // though this run's files are clean: the day's worst run counts.
     assert_eq!(state("09T18:00:00").1, "recurred");
+    // The management-review pack compares this run with the last recorded run on or before the
+    // review (run 2, 2026-11-04, broken): the finding fixed since is resolved.
+    let out = annexa()
+        .args(["review", "--format", "json", "--ledger"])
+        .arg(&store)
+        .arg("--config")
+        .arg(&config)
+        .args(["--as-of", "2026-11-09T18:00:00Z"])
+        .arg(&repo)
+        .output()
+        .expect("review");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let since = &v["since_last_review"];
+    assert_eq!(since["compared_with_run"], 2, "{v:#}");
+    assert_eq!(since["run_as_of"], "2026-11-04T12:00:00Z");
+    assert!(
+        since["resolved_findings"].as_u64().is_some_and(|n| n >= 1),
+        "{since:#}"
+    );
+    assert_eq!(since["new_findings"], 0, "{since:#}");
     // Uncommitted changes are never examined evidence: a fix only in the work tree is an
     // undecided run, not a clean one.
     commit(&broken);
@@ -632,4 +652,76 @@ fn a_local_repository_and_its_runners_are_placed_in_scope() {
         assert!(!sources.contains("found nowhere"), "{pattern}: {sources}");
         assert!(sources.contains("self-hosted runner [linux, self-hosted] (in-scope"));
     }
+}
+
+/// Runners a platform snapshot lists are reconciled with the pipelines' runner labels: the one
+/// serving an in-scope pipeline is named beside it; one no scanned pipeline targets is part of
+/// the estate with its scope undeclared, and says so under "not examined".
+#[test]
+fn runners_the_platform_lists_are_reconciled_with_the_pipelines() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/platform/github-acme.json")).expect("spec"),
+    )
+    .expect("json");
+    spec["resources"]["/orgs/acme/actions/runners"]["body"]["runners"]
+        .as_array_mut()
+        .expect("runners")
+        .push(serde_json::json!({
+            "id": 4, "name": "gpu-1", "os": "linux", "status": "online", "ephemeral": false,
+            "labels": [{"name": "self-hosted"}, {"name": "gpu"}]
+        }));
+    spec["resources"]["/orgs/acme/actions/runners"]["body"]["total_count"] = 2.into();
+    let spec_path = tmp.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).expect("spec");
+    let snap = tmp.path().join("snap");
+    let out = annexa()
+        .args(["snapshot", "build"])
+        .arg(&spec_path)
+        .arg("--out")
+        .arg(&snap)
+        .output()
+        .expect("build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = tmp.path().join("annexa.toml");
+    std::fs::write(
+        &config,
+        "[scope]\nstatement = \"Delivery\"\nrepositories = [\"acme/*\", \"insecure-app\"]\n",
+    )
+    .expect("config");
+    let out = annexa()
+        .args(["scan", "--format", "json", "--as-of", AS_OF, "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(&snap)
+        .arg(root().join("examples/insecure-app"))
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let runners = v["scope"]["runners"].as_array().expect("runners");
+    let by_labels = |l: &str| {
+        runners
+            .iter()
+            .find(|r| r["labels"] == l)
+            .cloned()
+            .unwrap_or_else(|| panic!("no runner [{l}] in {runners:#?}"))
+    };
+    let used = by_labels("linux, self-hosted");
+    assert_eq!(used["status"], "in-scope");
+    assert_eq!(
+        used["registered"],
+        serde_json::json!(["build-1 (org acme)"])
+    );
+    let idle = by_labels("gpu, self-hosted");
+    assert_eq!(idle["status"], "undeclared");
+    assert_eq!(idle["repositories"], serde_json::json!([]));
+    let sources = v["not_examined"]["sources"].to_string();
+    assert!(
+        sources.contains("self-hosted runner [gpu, self-hosted] (undeclared, targeted by no scanned pipeline; registered as gpu-1 (org acme))"),
+        "{sources}"
+    );
 }

@@ -111,6 +111,7 @@ fn snapshot() -> SnapshotSummary {
         .resources
         .insert("/repos/acme/app/branches/a b|c/protection".to_owned(), meta);
     SnapshotSummary {
+        runners: Vec::new(),
         display: "snap shot".into(),
         root: "snap shot".into(),
         manifest,
