@@ -181,7 +181,7 @@ pub fn verify(
                     ActionStatus::Unverified,
                     streak,
                     format!(
-                        "completed on {done}, but {} was never seen raised in the {} run(s) considered: nothing to verify the action against",
+                        "completed on {done}, but {} was never seen raised in the {} run(s) considered (recorded runs only for a nonconformity against a control's evidence; this run otherwise): nothing to verify the action against",
                         action.nc,
                         runs.len()
                     ),
@@ -196,7 +196,9 @@ pub fn verify(
                 (None, _) if raised_now => (
                     ActionStatus::NotEffective,
                     streak,
-                    format!("completed on {done}, but the nonconformity is still raised"),
+                    format!(
+                        "completed on {done}, but the nonconformity's evidence still fails (risk-accepted failures included)"
+                    ),
                 ),
                 (None, _) => (
                     ActionStatus::AwaitingVerification,

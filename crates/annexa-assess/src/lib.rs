@@ -581,6 +581,7 @@ mod nc_tests {
             actions: Vec::new(),
             calendar: Vec::new(),
             monitoring: None,
+            attested: Vec::new(),
         });
         // Only the change-management topic is under test (no objectives are given, so 6.2
         // is raised too).

@@ -242,6 +242,9 @@ pub struct NcInput<'a> {
     pub calendar: Vec<crate::calendar::CalendarEntry>,
     /// Recorded runs over the reporting period, when a period and a ledger were given.
     pub monitoring: Option<Monitoring>,
+    /// Kinds of current, readable attestation records (`internal-audit`,
+    /// `management-review`, ...).
+    pub attested: Vec<String>,
 }
 
 /// The recorded runs over the reporting period.
@@ -252,6 +255,9 @@ pub struct Monitoring {
     pub runs: usize,
     /// Stretches of consecutive days with no recorded run: (first day, last day, days).
     pub gaps: Vec<(String, String, usize)>,
+    /// Runs in the period that are not monitoring evidence (backdated, or over uncommitted
+    /// files or a synthetic / hand-edited snapshot only), left out of `runs` and `gaps`.
+    pub not_evidence: usize,
 }
 
 /// A stretch of this many days without a recorded run is an evidence gap worth citing 9.1
@@ -651,36 +657,153 @@ const TOPICS: [Topic; 14] = [
     Topic::CorrectiveAction,
 ];
 
+/// The scope a subject key belongs to, for matching a nonconformity's evidence across runs:
+/// the repository of a file subject (`repo:github.com/acme/app`, without the commit), the
+/// repository or organisation / group of a platform subject (`api:github.com/repos/acme/app`).
+pub fn subject_scope(subject: &str) -> String {
+    if let Some(rest) = subject.strip_prefix("repo:") {
+        let end = rest.find(['@', ':']).unwrap_or(rest.len());
+        return format!("repo:{}", &rest[..end]);
+    }
+    if let Some(rest) = subject.strip_prefix("api:") {
+        let path = rest.split('#').next().unwrap_or(rest);
+        let mut parts = path.split('/');
+        let host = parts.next().unwrap_or("");
+        let segs: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
+        let keep = match segs.first() {
+            Some(&"repos") => 3,
+            Some(_) => 2,
+            None => 0,
+        };
+        return format!("api:{host}/{}", segs[..keep.min(segs.len())].join("/"));
+    }
+    subject.to_owned()
+}
+
 /// What one run's observations show about a control's evidence, for verifying a corrective
 /// action: `(raised, examined)`. Raised when an observation of a check mapped to the control
 /// fails — risk-accepted failures included, since accepting a risk does not remove its cause.
-/// Examined when nothing fails, nothing is undecided, and at least one observation passes on
-/// evidence an auditor can rely on (system-collected, committed files, attested records —
-/// never working-tree or hand-edited).
+/// Examined when nothing fails and, in every scope of `scopes` (where the evidence ever
+/// failed; every scope the run saw when empty), nothing is undecided and at least one
+/// observation passes on evidence an auditor can rely on (system-collected, committed files,
+/// attested records — never working-tree or hand-edited).
 ///
-/// Each item is `(check id, outcome, provenance)` as strings, so recorded runs and this run
-/// are judged alike.
+/// Each item is `(check id, outcome, provenance, subject key)` as strings, so recorded runs and
+/// this run are judged alike.
 pub fn evidence_state<'a>(
     mapped: &BTreeSet<&str>,
-    items: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    scopes: &BTreeSet<String>,
+    items: impl IntoIterator<Item = (&'a str, &'a str, &'a str, &'a str)>,
 ) -> (bool, bool) {
-    let (mut fail, mut unknown, mut pass) = (false, false, false);
-    for (check, outcome, provenance) in items {
+    let mut fail = false;
+    // Per scope: (reliable pass seen, undecided seen).
+    let mut seen: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    for (check, outcome, provenance, subject) in items {
         if !mapped.contains(check) {
             continue;
         }
+        if outcome == "fail" {
+            fail = true;
+            continue;
+        }
+        let scope = subject_scope(subject);
+        if !scopes.is_empty() && !scopes.contains(&scope) {
+            continue;
+        }
+        let e = seen.entry(scope).or_default();
         match outcome {
-            "fail" => fail = true,
-            "unknown" => unknown = true,
+            "unknown" => e.1 = true,
             "pass" => {
                 if matches!(provenance, "system-collected" | "repo-commit" | "attested") {
-                    pass = true;
+                    e.0 = true;
                 } else {
-                    unknown = true;
+                    e.1 = true;
                 }
             }
             _ => {}
         }
     }
-    (fail, !fail && !unknown && pass)
+    let clean = |s: &(bool, bool)| s.0 && !s.1;
+    let examined = if scopes.is_empty() {
+        !seen.is_empty() && seen.values().all(clean)
+    } else {
+        scopes.iter().all(|s| seen.get(s).is_some_and(clean))
+    };
+    (fail, !fail && examined)
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_repositories_and_platform_owners() {
+        assert_eq!(
+            subject_scope("repo:github.com/acme/app@abc:.github/workflows/ci.yml#jobs.x"),
+            "repo:github.com/acme/app"
+        );
+        assert_eq!(
+            subject_scope("repo:local/app@working-tree:ci.yml#"),
+            "repo:local/app"
+        );
+        assert_eq!(
+            subject_scope("api:github.com/repos/acme/app/branches/main/protection#/x"),
+            "api:github.com/repos/acme/app"
+        );
+        assert_eq!(
+            subject_scope("api:github.com/orgs/acme#/two_factor"),
+            "api:github.com/orgs/acme"
+        );
+    }
+
+    #[test]
+    fn a_clean_run_of_another_repository_verifies_nothing() {
+        let mapped: BTreeSet<&str> = ["deploy-without-gate"].into_iter().collect();
+        let where_it_failed: BTreeSet<String> =
+            ["repo:github.com/acme/a".to_owned()].into_iter().collect();
+        let other = [(
+            "deploy-without-gate",
+            "pass",
+            "repo-commit",
+            "repo:github.com/acme/b@c:ci.yml#jobs.d",
+        )];
+        assert_eq!(
+            evidence_state(&mapped, &where_it_failed, other),
+            (false, false)
+        );
+        let same = [(
+            "deploy-without-gate",
+            "pass",
+            "repo-commit",
+            "repo:github.com/acme/a@d:ci.yml#jobs.d",
+        )];
+        assert_eq!(
+            evidence_state(&mapped, &where_it_failed, same),
+            (false, true)
+        );
+        // Working-tree passes and unknowns leave it undecided; a failure anywhere raises it.
+        let soft = [(
+            "deploy-without-gate",
+            "pass",
+            "working-tree",
+            "repo:github.com/acme/a@working-tree:ci.yml#",
+        )];
+        assert_eq!(
+            evidence_state(&mapped, &where_it_failed, soft),
+            (false, false)
+        );
+        let elsewhere = [
+            same[0],
+            (
+                "deploy-without-gate",
+                "fail",
+                "repo-commit",
+                "repo:github.com/acme/b@c:ci.yml#jobs.d",
+            ),
+        ];
+        assert_eq!(
+            evidence_state(&mapped, &where_it_failed, elsewhere),
+            (true, false)
+        );
+    }
 }

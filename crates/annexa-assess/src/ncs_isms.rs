@@ -208,7 +208,11 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                 requirement: Requirement::Clause(Clause::C6_1_3),
                 statement: format!(
                     "{} publisher(s) of components the estate uses are not in the supplier register.",
-                    s.unregistered.len()
+                    s.unregistered
+                        .iter()
+                        .map(|c| c.publisher.as_str())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len()
                 ),
                 evidence: unregistered_evidence(s),
                 grade: Grade::Minor,
@@ -267,10 +271,18 @@ fn monitoring(input: &NcInput<'_>, out: &mut Detected) {
     if m.runs > 0 && long.is_empty() {
         return;
     }
+    let left_out = if m.not_evidence > 0 {
+        format!(
+            " ({} run(s) in the period are not monitoring evidence — backdated, or over uncommitted files or a synthetic / hand-edited snapshot only — and are left out)",
+            m.not_evidence
+        )
+    } else {
+        String::new()
+    };
     let (statement, grade, basis) = if m.runs == 0 {
         (
             format!(
-                "No run is recorded in the evidence ledger for {}..{}: the period has no monitoring evidence.",
+                "No run is recorded in the evidence ledger for {}..{}: the period has no monitoring evidence{left_out}.",
                 m.from, m.to
             ),
             Grade::Major,
@@ -279,7 +291,7 @@ fn monitoring(input: &NcInput<'_>, out: &mut Detected) {
     } else {
         (
             format!(
-                "The evidence ledger has {} run(s) for {}..{}, with {} stretch(es) of {MONITORING_GAP_DAYS} days or more without any.",
+                "The evidence ledger has {} run(s) for {}..{}, with {} stretch(es) of {MONITORING_GAP_DAYS} days or more without any{left_out}.",
                 m.runs,
                 m.from,
                 m.to,
@@ -323,7 +335,8 @@ fn calendar(input: &NcInput<'_>, out: &mut Detected) {
         ("internal-audit", Clause::C9_2, "internal audit"),
         ("management-review", Clause::C9_3, "management review"),
     ] {
-        if input.calendar.iter().any(|e| e.kind == kind) {
+        if input.calendar.iter().any(|e| e.kind == kind) || input.attested.iter().any(|k| k == kind)
+        {
             continue;
         }
         out.ncs.push(PotentialNc {

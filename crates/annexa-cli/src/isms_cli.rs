@@ -123,7 +123,7 @@ fn actions_text(v: &IsmsView, as_of: &str) -> String {
         let _ = writeln!(s, "      action:     {}", ca.action);
         let _ = writeln!(
             s,
-            "      verified:   {} ({} of {} clean run(s); {} run(s) considered)",
+            "      verified:   {} ({} of {} clean day(s); {} run(s) considered)",
             a.note,
             a.clean_runs,
             a.required_runs,
@@ -177,6 +177,9 @@ struct SinceReview {
     /// Open findings now that were not open then, and open then but not now.
     new_findings: usize,
     resolved_findings: usize,
+    /// Repositories one of the two runs examined and the other did not: the comparison then
+    /// mixes estates.
+    estate_differs: Vec<String>,
 }
 
 /// The comparison with the last recorded run on or before the last management review, when a
@@ -200,6 +203,7 @@ fn since_review(g: &Gathered) -> anyhow::Result<Option<SinceReview>> {
         .runs()?
         .into_iter()
         .filter(|r| r.header.as_of.get(..10).is_some_and(|d| d <= review))
+        .filter(|r| !crate::report_cli::backdated(&r.header.as_of, &r.header.recorded_at))
         .max_by(|a, b| (&a.header.as_of, a.header.seq).cmp(&(&b.header.as_of, b.header.seq)))
     else {
         return Ok(None);
@@ -235,7 +239,25 @@ fn since_review(g: &Gathered) -> anyhow::Result<Option<SinceReview>> {
         .filter(|o| o.outcome == annexa_model::Outcome::Fail)
         .map(annexa_engine::fingerprint)
         .collect();
+    let then_repos: std::collections::BTreeSet<&str> = base
+        .header
+        .repositories
+        .iter()
+        .map(|r| r.identity.as_str())
+        .collect();
+    let now_repos: Vec<String> = g
+        .result
+        .repositories
+        .iter()
+        .map(|r| r.identity.to_string())
+        .collect();
+    let now_set: std::collections::BTreeSet<&str> = now_repos.iter().map(String::as_str).collect();
+    let estate_differs = then_repos
+        .symmetric_difference(&now_set)
+        .map(|s| (*s).to_owned())
+        .collect();
     Ok(Some(SinceReview {
+        estate_differs,
         seq: base.header.seq,
         as_of: base.header.as_of.clone(),
         controls,
@@ -353,6 +375,13 @@ fn review_markdown(g: &Gathered, since: Option<&SinceReview>) -> String {
                 d.new_findings,
                 d.resolved_findings
             );
+            if !d.estate_differs.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "Caution: the two runs did not examine the same repositories ({}), so the comparison mixes estates.\n",
+                    md(&d.estate_differs.join(", "))
+                );
+            }
             if !d.controls.is_empty() {
                 let _ = writeln!(s, "| Control | Then | Now |\n|---|---|---|");
                 for (c, then, now) in &d.controls {
@@ -514,6 +543,7 @@ fn review_json(g: &Gathered, since: Option<&SinceReview>) -> serde_json::Value {
             "controls_changed": d.controls.iter().map(|(c, t, n)| json!({"control": c, "then": t, "now": n})).collect::<Vec<_>>(),
             "new_findings": d.new_findings,
             "resolved_findings": d.resolved_findings,
+            "repositories_not_in_both": d.estate_differs,
         })),
         "control_status": status_counts(g).into_iter().map(|(k, n)| (k.to_owned(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "actions": actions_json(v, &g.as_of)["actions"].clone(),

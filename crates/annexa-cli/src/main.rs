@@ -708,9 +708,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.signing_key_file.is_none() {
         args.signing_key_file = settings.signing_key_file.clone();
     }
-    // Fail before scanning when a run cannot be recorded.
+    // Fail before scanning when a run cannot be recorded. A recorded run names the point in
+    // time it was scanned at: one dated in the future is refused (one dated back more than a
+    // day is kept, but never counts as monitoring or verification evidence for that day).
     if args.record {
         signing_key(&args)?;
+        if let Ok(t) = as_of.parse::<jiff::Timestamp>()
+            && t.duration_since(jiff::Timestamp::now()) > jiff::SignedDuration::from_hours(1)
+        {
+            return Err(usage(format!(
+                "--record with --as-of {as_of}: a run cannot be recorded as of a time in the future"
+            )));
+        }
     }
     let decisions = decisions(&settings, &as_of);
     let mut result = run_scan(

@@ -198,7 +198,19 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
                             annexa_assess::ncs::MONITORING_GAP_DAYS
                         ));
                     } else if m.runs == 0 {
-                        problems.push(format!("no recorded run over {} .. {}", m.from, m.to));
+                        problems.push(format!(
+                            "no recorded run over {} .. {} is monitoring evidence{}",
+                            m.from,
+                            m.to,
+                            if m.not_evidence > 0 {
+                                format!(
+                                    " ({} run(s) left out: backdated, or over uncommitted files or a synthetic / hand-edited snapshot only)",
+                                    m.not_evidence
+                                )
+                            } else {
+                                String::new()
+                            }
+                        ));
                     } else {
                         problems.push(format!(
                             "{} recorded run(s) over {} .. {}, but none from {}",

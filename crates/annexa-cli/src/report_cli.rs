@@ -188,7 +188,7 @@ pub(crate) fn gather(
                 None
             }
         }
-        Some(p) if ledger.is_some() => {
+        Some(p) if ledger.is_some() && !(annexa_ledger::Ledger::is_url(p) || p.is_file()) => {
             return Err(usage(format!(
                 "{}: no evidence ledger here (record runs with `annexa scan --record`)",
                 p.display()
@@ -226,6 +226,12 @@ pub(crate) fn gather(
         actions: Vec::new(),
         calendar: calendar.clone(),
         monitoring,
+        attested: decisions
+            .attestations()
+            .iter()
+            .filter(|a| a.current && a.sha256.is_some())
+            .map(|a| a.kind.as_str().to_owned())
+            .collect(),
     };
     // Corrective actions are verified against the nonconformities raised without them, then
     // their own 10.2 nonconformities join the list.
@@ -239,14 +245,29 @@ pub(crate) fn gather(
     let actions = actions_written
         .iter()
         .map(|a| {
-            let mut runs = recorded_runs(&history, &a.nc, &a.raised_on, &result.checks);
+            let (mut runs, scopes) =
+                recorded_runs(&history, &a.nc, &result.checks, &result.observations);
+            let subjects: Vec<String> = result
+                .observations
+                .iter()
+                .map(|o| o.subject.to_string())
+                .collect();
             let (raised, examined) = match mapped_checks(&a.nc, &result.checks) {
                 Some(mapped) => ncs::evidence_state(
                     &mapped,
+                    &scopes,
                     result
                         .observations
                         .iter()
-                        .map(|o| (o.check.as_str(), o.outcome.as_str(), o.provenance.as_str())),
+                        .zip(&subjects)
+                        .map(|(o, subject)| {
+                            (
+                                o.check.as_str(),
+                                o.outcome.as_str(),
+                                o.provenance.as_str(),
+                                subject.as_str(),
+                            )
+                        }),
                 ),
                 // Clause, record and register nonconformities: this run's detection examined
                 // the ISMS records themselves.
@@ -310,14 +331,22 @@ pub(crate) fn monitoring(
         period.to = d.max(period.from);
     }
     let cutoff: jiff::Timestamp = as_of.parse().map_err(|e| usage(format!("--as-of: {e}")))?;
-    let runs: Vec<_> = runs_in(ledger, &period)?
-        .into_iter()
-        .filter(|h| {
-            h.as_of
-                .parse::<jiff::Timestamp>()
-                .is_ok_and(|t| t <= cutoff)
-        })
-        .collect();
+    let mut runs = Vec::new();
+    let mut not_evidence = 0usize;
+    for h in runs_in(ledger, &period)? {
+        if !h
+            .as_of
+            .parse::<jiff::Timestamp>()
+            .is_ok_and(|t| t <= cutoff)
+        {
+            continue;
+        }
+        if run_is_evidence(ledger, &h)? {
+            runs.push(h);
+        } else {
+            not_evidence += 1;
+        }
+    }
     let mut stretches: Vec<(String, String, usize)> = Vec::new();
     let mut last: Option<jiff::civil::Date> = None;
     for d in gaps(&runs, &period) {
@@ -335,12 +364,54 @@ pub(crate) fn monitoring(
         to: period.to.to_string(),
         runs: runs.len(),
         gaps: stretches,
+        not_evidence,
     })
 }
 
-/// One recorded run as action verification needs it: its time, sequence number, and each
-/// observation's check, outcome and provenance.
-type RecordedRun = (jiff::Timestamp, String, u64, Vec<(String, String, String)>);
+/// Whether a recorded run is monitoring evidence for the day it names: recorded within a day
+/// of its as-of (not backdated), over a committed repository or a collected (not synthetic,
+/// not hand-edited) platform snapshot.
+fn run_is_evidence(
+    ledger: &annexa_ledger::Ledger,
+    h: &annexa_ledger::record::RunHeader,
+) -> anyhow::Result<bool> {
+    if backdated(&h.as_of, &h.recorded_at) {
+        return Ok(false);
+    }
+    if h.repositories
+        .iter()
+        .any(|r| !r.dirty && r.commit.is_some())
+    {
+        return Ok(true);
+    }
+    Ok(ledger
+        .inputs(h.seq)?
+        .iter()
+        .any(|i| i.path == "snapshot.json" && i.provenance == "system-collected"))
+}
+
+/// One recorded run as action verification needs it.
+pub(crate) struct RecordedRun {
+    at: jiff::Timestamp,
+    as_of: String,
+    seq: u64,
+    /// Recorded more than a day after its as-of: a scan of later files dated back, never
+    /// evidence of the day it names.
+    backdated: bool,
+    /// Each observation's check, outcome, provenance and subject key.
+    items: Vec<(String, String, String, String)>,
+}
+
+/// A run is backdated when it was recorded more than a day after the point in time it claims.
+pub(crate) fn backdated(as_of: &str, recorded_at: &str) -> bool {
+    match (
+        as_of.parse::<jiff::Timestamp>(),
+        recorded_at.parse::<jiff::Timestamp>(),
+    ) {
+        (Ok(a), Ok(r)) => r.duration_since(a) > jiff::SignedDuration::from_hours(24),
+        _ => true,
+    }
+}
 
 /// Every recorded run up to the report's as-of, oldest first, read once.
 fn recorded_history(
@@ -360,11 +431,17 @@ fn recorded_history(
         let items = ledger
             .observations(h.seq)?
             .into_iter()
-            .map(|o| (o.check, o.outcome, o.provenance))
+            .map(|o| (o.check, o.outcome, o.provenance, o.subject))
             .collect();
-        out.push((at, h.as_of.clone(), h.seq, items));
+        out.push(RecordedRun {
+            at,
+            as_of: h.as_of.clone(),
+            seq: h.seq,
+            backdated: backdated(&h.as_of, &h.recorded_at),
+            items,
+        });
     }
-    out.sort_by_key(|r| (r.0, r.2));
+    out.sort_by_key(|r| (r.at, r.seq));
     Ok(out)
 }
 
@@ -384,36 +461,60 @@ fn mapped_checks<'a>(
     )
 }
 
-/// What each recorded run dated on or after `since` showed about nonconformity `nc`. Only
+/// What each recorded run showed about nonconformity `nc`, and the scopes (repositories,
+/// platform organisations) where its evidence ever failed, up to the report's as-of. Only
 /// control nonconformities (`topic/A.x.y`) can be re-derived from a recorded run; for others
 /// the list is empty and the current run alone is judged.
+///
+/// A run is clean only if every scope where the evidence ever failed was examined in it (see
+/// [`ncs::evidence_state`]), so another repository's clean run in a shared ledger verifies
+/// nothing. A backdated run is undecided.
 fn recorded_runs(
     history: &[RecordedRun],
     nc: &str,
-    since: &str,
     checks: &[&'static annexa_model::CheckMeta],
-) -> Vec<annexa_assess::actions::RunCheck> {
+    current: &[annexa_model::Observation],
+) -> (
+    Vec<annexa_assess::actions::RunCheck>,
+    std::collections::BTreeSet<String>,
+) {
     let Some(mapped) = mapped_checks(nc, checks) else {
-        return Vec::new();
+        return (Vec::new(), Default::default());
     };
-    history
+    let mut scopes: std::collections::BTreeSet<String> = history
         .iter()
-        .filter(|(_, as_of, _, _)| as_of.get(..10).is_some_and(|d| d >= since))
-        .map(|(_, as_of, seq, items)| {
+        .filter(|r| !r.backdated)
+        .flat_map(|r| &r.items)
+        .filter(|(c, o, _, _)| o == "fail" && mapped.contains(c.as_str()))
+        .map(|(_, _, _, subject)| ncs::subject_scope(subject))
+        .collect();
+    scopes.extend(
+        current
+            .iter()
+            .filter(|o| {
+                o.outcome == annexa_model::Outcome::Fail && mapped.contains(o.check.as_str())
+            })
+            .map(|o| ncs::subject_scope(&o.subject.to_string())),
+    );
+    let runs = history
+        .iter()
+        .map(|r| {
             let (raised, examined) = ncs::evidence_state(
                 &mapped,
-                items
-                    .iter()
-                    .map(|(c, o, p)| (c.as_str(), o.as_str(), p.as_str())),
+                &scopes,
+                r.items.iter().map(|(c, o, p, subject)| {
+                    (c.as_str(), o.as_str(), p.as_str(), subject.as_str())
+                }),
             );
             annexa_assess::actions::RunCheck {
-                as_of: as_of.clone(),
-                seq: Some(*seq as i64),
-                raised,
-                examined,
+                as_of: r.as_of.clone(),
+                seq: Some(r.seq as i64),
+                raised: raised && !r.backdated,
+                examined: examined && !r.backdated,
             }
         })
-        .collect()
+        .collect();
+    (runs, scopes)
 }
 
 /// The populations of every GitHub snapshot (changes and deployments only when it was

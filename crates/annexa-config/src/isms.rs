@@ -50,8 +50,8 @@ pub(crate) struct RawObjective {
     id: String,
     title: String,
     owner: Option<String>,
-    /// `pass-rate` (percentage of decided observations of `checks` that pass; `target` is a
-    /// minimum) or `open-findings` (open findings of `checks`, all checks when empty, at or
+    /// `pass-rate` (percentage of the observations of `checks` that pass on reliable evidence,
+    /// undecided ones counted against; `target` is a minimum) or `open-findings` (open findings of `checks`, all checks when empty, at or
     /// above `min-severity`; `target` is a maximum).
     measure: String,
     #[serde(default)]
@@ -134,8 +134,8 @@ pub(crate) struct RawAudit {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawActions {
-    /// Consecutive runs after completion in which the nonconformity must stay absent before
-    /// an action counts as effective. Default 3.
+    /// Consecutive days with runs after completion on which the nonconformity's evidence must
+    /// be examined and clean before an action counts as effective. Default 3.
     verify_runs: Option<usize>,
 }
 

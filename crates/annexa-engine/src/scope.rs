@@ -103,11 +103,28 @@ impl Reconciliation {
                     .filter(|l| !l.is_empty())
                     .map(str::to_ascii_lowercase)
                     .collect();
-                let registered = listed
+                // A registered runner can serve these jobs when its labels include every label
+                // they ask for and it is registered where they run: an organisation runner for
+                // a repository of that organisation, a repository runner for that repository.
+                let reachable = |at: &str| match at.split_once(' ') {
+                    Some(("org", org)) => repos.iter().any(|r| {
+                        r.split_once('/')
+                            .is_some_and(|(o, _)| o.eq_ignore_ascii_case(org))
+                    }),
+                    Some(("repo", full)) => repos.iter().any(|r| r.eq_ignore_ascii_case(full)),
+                    _ => false,
+                };
+                let mut registered: Vec<String> = listed
                     .iter()
-                    .filter(|(_, have, _)| wanted.iter().all(|w| have.contains(w)))
+                    .filter(|(_, have, at)| {
+                        !wanted.is_empty()
+                            && wanted.iter().all(|w| have.contains(w))
+                            && reachable(at)
+                    })
                     .map(|(name, _, at)| format!("{name} ({at})"))
                     .collect();
+                registered.sort();
+                registered.dedup();
                 RunnerEntry {
                     labels: labels.clone(),
                     repositories: repos.clone(),
@@ -124,6 +141,8 @@ impl Reconciliation {
                 let me = format!("{name} ({at})");
                 !self.runners.iter().any(|r| r.registered.contains(&me))
             })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .map(|(name, labels, at)| RunnerEntry {
                 labels: labels.join(", "),
                 repositories: Vec::new(),

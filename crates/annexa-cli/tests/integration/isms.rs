@@ -274,12 +274,14 @@ fn the_example_isms_shows_each_isms_record_at_work() {
     assert!(accepted.iter().all(|f| f["check"] == "missing-provenance"));
 }
 
-/// Corrective actions are verified over recorded runs: not effective while the nonconformity
-/// is raised, effective once its evidence was examined and clean on N consecutive days with
-/// runs, recurred when it comes back; reruns on one day count once, and runs after the
-/// report's date do not count. The period's monitoring gaps come from the same ledger.
+/// Corrective actions are verified over recorded runs, by day, on committed evidence: not
+/// effective while the nonconformity is raised (a same-day fix does not clear the day), effective
+/// after a clean day; a backdated run (recorded more than a day after its as-of) and a run dated
+/// in the future count for nothing. The monitoring gaps and the management-review comparison
+/// come from the same ledger. Days more than one apart are covered by the unit tests of
+/// `actions::verify`: a run cannot honestly be recorded for a past day.
 #[test]
-fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged() {
+fn corrective_actions_are_verified_by_day_on_committed_evidence() {
     use crate::platform::git;
     let tmp = tempfile::tempdir().expect("tmp");
     let (key, _) = crate::ledger::keygen(tmp.path());
@@ -296,12 +298,24 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
     let fixed = std::fs::read_to_string(cases.join("clean/repo/.github/workflows/deploy.yml"))
         .expect("fixed");
     git(&repo, &["init", "-q", "-b", "main"]);
+    // Yesterday (a run at 23:59:30 recorded now is within a day of its as-of) and today.
+    let now = jiff::Timestamp::now();
+    let today = jiff::tz::Offset::UTC.to_datetime(now).date();
+    let yesterday = today.yesterday().expect("date");
+    let at = |d: jiff::civil::Date, hms: &str| format!("{d}T{hms}Z");
+    let just_now = |secs: i64| {
+        (now - jiff::SignedDuration::from_secs(secs))
+            .round(jiff::Unit::Second)
+            .expect("round")
+            .to_string()
+    };
     let config = tmp.path().join("annexa.toml");
     std::fs::write(
         &config,
         format!(
-            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"Rotated the production key the preview job could read.\"\nroot-cause = \"Preview deployments ran on pull_request_target with production secrets.\"\naction = \"Previews build on pull_request without secrets; production keys live in the production environment only.\"\nowner = \"Platform Lead\"\nraised-on = \"2026-11-01\"\ndue = \"2026-11-20\"\ncompleted-on = \"2026-11-03\"\n\n[actions]\nverify-runs = 3\n\n[[audit]]\nkind = \"management-review\"\ntitle = \"Management review Q4\"\nplanned = \"2026-11-04\"\nheld-on = \"2026-11-04\"\n",
-            std::fs::read_to_string(cases.join("raises/annexa.toml")).expect("soa")
+            "{}\n[[action]]\nid = \"CA-1\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"Rotated the production key the preview job could read.\"\nroot-cause = \"Preview deployments ran on pull_request_target with production secrets.\"\naction = \"Previews build on pull_request without secrets.\"\nowner = \"Platform Lead\"\nraised-on = \"{yesterday}\"\ndue = \"{due}\"\ncompleted-on = \"{yesterday}\"\n\n[actions]\nverify-runs = 1\n\n[[audit]]\nkind = \"management-review\"\ntitle = \"Management review\"\nplanned = \"{yesterday}\"\nheld-on = \"{yesterday}\"\n",
+            std::fs::read_to_string(cases.join("raises/annexa.toml")).expect("soa"),
+            due = today.tomorrow().expect("date"),
         ),
     )
     .expect("config");
@@ -311,109 +325,83 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
         git(&repo, &["add", "-A"]);
         git(&repo, &["commit", "-q", "--allow-empty", "-m", "state"]);
     };
-    let record = |at: &str| {
-        let out = annexa()
+    let record = |as_of: &str| {
+        annexa()
             .args(["scan", "--record", "--store"])
             .arg(&store)
             .arg("--signing-key-file")
             .arg(&key)
             .arg("--config")
             .arg(&config)
-            .args(["--as-of", &format!("2026-11-{at}Z")])
+            .args(["--as-of", as_of])
             .arg(&repo)
             .output()
-            .expect("scan");
+            .expect("scan")
+    };
+    let recorded = |as_of: &str| {
+        let out = record(as_of);
         assert!(
             out.status.code().is_some_and(|c| c <= 1),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    let status = |at: &str| -> (Option<i32>, serde_json::Value) {
+    let actions = |as_of: &str| -> (Option<i32>, serde_json::Value) {
         let out = annexa()
             .args(["actions", "--format", "json", "--ledger"])
             .arg(&store)
             .arg("--config")
             .arg(&config)
-            .args(["--as-of", &format!("2026-11-{at}Z")])
+            .args(["--as-of", as_of])
             .arg(&repo)
             .output()
             .expect("actions");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         (out.status.code(), v["actions"][0].clone())
     };
-    let state = |at: &str| {
-        let (code, a) = status(at);
-        (
-            code,
-            a["status"].as_str().unwrap_or("").to_owned(),
-            a["clean_runs"].clone(),
-        )
-    };
-    // Raised before completion and still raised after it: not effective.
+    // Broken yesterday, and still broken now: not effective.
     commit(&broken);
-    record("02T12:00:00");
-    record("04T12:00:00");
+    recorded(&at(yesterday, "23:59:30"));
+    let (code, a) = actions(&just_now(5));
     assert_eq!(
-        state("04T18:00:00"),
-        (Some(1), "not-effective".into(), 0.into())
+        (code, a["status"].as_str()),
+        (Some(1), Some("not-effective")),
+        "{a:#}"
     );
-    // Fixed and committed: a recorded run and this run on the same day are one clean day...
+    // A run recorded now but dated long ago is kept in the ledger and counts for nothing.
+    recorded("2026-01-01T00:00:00Z");
+    // Fixed and committed today, but a broken run today keeps the day raised: re-running a
+    // scan after a fix cannot clear the day it was found on.
     commit(&fixed);
-    record("05T12:00:00");
-    record("05T13:00:00");
+    recorded(&just_now(4));
+    let (code, a) = actions(&just_now(3));
+    let runs = a["runs"].as_array().expect("runs").clone();
+    let old = runs
+        .iter()
+        .find(|r| r["as_of"] == "2026-01-01T00:00:00Z")
+        .expect("the backdated run is listed");
     assert_eq!(
-        state("05T18:00:00"),
-        (Some(0), "awaiting-verification".into(), 1.into())
+        (old["raised"].clone(), old["examined"].clone()),
+        (false.into(), false.into())
     );
-    record("06T12:00:00");
+    // Yesterday raised; today (the run recorded and this one) examined and clean.
     assert_eq!(
-        state("06T18:00:00"),
-        (Some(0), "awaiting-verification".into(), 2.into())
+        (code, a["status"].as_str(), a["clean_runs"].as_u64()),
+        (Some(0), Some("effective"), Some(1)),
+        "{a:#}"
     );
-    // ...the third consecutive clean day verifies it...
-    assert_eq!(
-        state("07T18:00:00"),
-        (Some(0), "effective".into(), 3.into())
-    );
-    // ...a failure recorded later does not reach back into a report dated before it (the
-    // files scanned now are fixed again)...
-    record("07T12:00:00");
-    commit(&broken);
-    record("09T12:00:00");
-    commit(&fixed);
-    assert_eq!(
-        state("08T18:00:00"),
-        (Some(0), "effective".into(), 4.into())
-    );
-    // ...and at its date it is a recurrence, itself a potential nonconformity (10.2), even
-    // though this run's files are clean: the day's worst run counts.
-    assert_eq!(state("09T18:00:00").1, "recurred");
-    // The management-review pack compares this run with the last recorded run on or before the
-    // review (run 2, 2026-11-04, broken): the finding fixed since is resolved.
-    let out = annexa()
-        .args(["review", "--format", "json", "--ledger"])
-        .arg(&store)
-        .arg("--config")
-        .arg(&config)
-        .args(["--as-of", "2026-11-09T18:00:00Z"])
-        .arg(&repo)
-        .output()
-        .expect("review");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let since = &v["since_last_review"];
-    assert_eq!(since["compared_with_run"], 2, "{v:#}");
-    assert_eq!(since["run_as_of"], "2026-11-04T12:00:00Z");
-    assert!(
-        since["resolved_findings"].as_u64().is_some_and(|n| n >= 1),
-        "{since:#}"
-    );
-    assert_eq!(since["new_findings"], 0, "{since:#}");
+    // A run dated in the future cannot be recorded.
+    let out = record(&at(
+        today.tomorrow().expect("date").tomorrow().expect("date"),
+        "00:00:00",
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
     // Uncommitted changes are never examined evidence: a fix only in the work tree is an
     // undecided run, not a clean one.
     commit(&broken);
     std::fs::write(wf.join("deploy.yml"), &fixed).expect("workflow");
-    let (_, a) = status("10T18:00:00");
+    let (_, a) = actions(&just_now(2));
     let last = a["runs"]
         .as_array()
         .expect("runs")
@@ -424,43 +412,65 @@ fn corrective_actions_are_verified_over_recorded_runs_and_recurrence_is_flagged(
         (last["raised"].clone(), last["examined"].clone()),
         (false.into(), false.into())
     );
+    std::fs::write(wf.join("deploy.yml"), &fixed).expect("workflow");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "fixed again"]);
+    // The management-review pack compares this run with the last run recorded on or before
+    // the review (yesterday's, broken; the backdated one is never a baseline).
     let out = annexa()
-        .args([
-            "ncs",
-            "--format",
-            "json",
-            "--period",
-            "2026-10-01..2026-11-30",
-            "--ledger",
-        ])
+        .args(["review", "--format", "json", "--ledger"])
         .arg(&store)
         .arg("--config")
         .arg(&config)
-        .args(["--as-of", "2026-11-09T18:00:00Z"])
+        .args(["--as-of", &just_now(1)])
+        .arg(&repo)
+        .output()
+        .expect("review");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let since = &v["since_last_review"];
+    assert_eq!(since["run_as_of"], at(yesterday, "23:59:30"), "{v:#}");
+    assert!(
+        since["resolved_findings"].as_u64().is_some_and(|n| n >= 1),
+        "{since:#}"
+    );
+    assert_eq!(since["new_findings"], 0, "{since:#}");
+    assert_eq!(
+        since["repositories_not_in_both"],
+        serde_json::json!([]),
+        "{since:#}"
+    );
+    // Monitoring over a period reaching back to January: the backdated run is left out and
+    // named, and the days before yesterday have no run.
+    let out = annexa()
+        .args(["ncs", "--format", "json", "--ledger"])
+        .arg(&store)
+        .args(["--period", &format!("2026-01-01..{today}")])
+        .arg("--config")
+        .arg(&config)
+        .args(["--as-of", &just_now(1)])
         .arg(&repo)
         .output()
         .expect("ncs");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let by_id = |id: &str| {
-        v["nonconformities"]
-            .as_array()
-            .expect("ncs")
-            .iter()
-            .find(|n| n["id"] == id)
-            .cloned()
-    };
-    let ca = by_id("corrective-action/CA-1").expect("10.2 raised");
-    assert_eq!(ca["grade"], "major");
-    assert_eq!(ca["requirement"]["id"], "clause 10.2");
-    // October has no recorded run: a 32-day gap (9.1). Days after the report's date are not
-    // gaps yet, so the period is judged up to 2026-11-09.
-    let gap = by_id("monitoring/9.1").expect("9.1 raised");
+    let gap = v["nonconformities"]
+        .as_array()
+        .expect("ncs")
+        .iter()
+        .find(|n| n["id"] == "monitoring/9.1")
+        .cloned()
+        .expect("9.1 raised");
     let text = gap.to_string();
     assert!(
-        text.contains("no recorded run from 2026-10-01 to 2026-11-01 (32 days)"),
+        text.contains("1 run(s) in the period are not monitoring evidence"),
         "{gap:#}"
     );
-    assert!(!text.contains("2026-11-30"), "{gap:#}");
+    assert!(
+        text.contains(&format!(
+            "no recorded run from 2026-01-01 to {}",
+            yesterday.yesterday().expect("date")
+        )),
+        "{gap:#}"
+    );
 }
 
 /// A wrong ISMS record is refused with the file and line of its entry, never half-applied.
@@ -690,15 +700,35 @@ fn runners_the_platform_lists_are_reconciled_with_the_pipelines() {
     let config = tmp.path().join("annexa.toml");
     std::fs::write(
         &config,
-        "[scope]\nstatement = \"Delivery\"\nrepositories = [\"acme/*\", \"insecure-app\"]\n",
+        "[scope]\nstatement = \"Delivery\"\nrepositories = [\"acme/*\", \"local\"]\n",
     )
     .expect("config");
+    // The organisation's repository (its origin names acme/app), and a folder with no remote:
+    // an organisation runner can serve the first, not the second.
+    let app = tmp.path().join("app");
+    let local = tmp.path().join("local");
+    for dir in [&app, &local] {
+        std::fs::create_dir_all(dir.join(".github/workflows")).expect("mkdir");
+        std::fs::copy(
+            root().join("examples/insecure-app/.github/workflows/ci.yml"),
+            dir.join(".github/workflows/ci.yml"),
+        )
+        .expect("copy");
+        crate::platform::git(dir, &["init", "-q", "-b", "main"]);
+        crate::platform::git(dir, &["add", "-A"]);
+        crate::platform::git(dir, &["commit", "-q", "-m", "ci"]);
+    }
+    crate::platform::git(
+        &app,
+        &["remote", "add", "origin", "https://github.com/acme/app.git"],
+    );
     let out = annexa()
         .args(["scan", "--format", "json", "--as-of", AS_OF, "--config"])
         .arg(&config)
         .arg("--snapshot")
         .arg(&snap)
-        .arg(root().join("examples/insecure-app"))
+        .arg(&app)
+        .arg(&local)
         .output()
         .expect("runs");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -706,17 +736,25 @@ fn runners_the_platform_lists_are_reconciled_with_the_pipelines() {
     let by_labels = |l: &str| {
         runners
             .iter()
-            .find(|r| r["labels"] == l)
+            .find(|r| r["labels"] == l && r["repositories"] != serde_json::json!([]))
             .cloned()
             .unwrap_or_else(|| panic!("no runner [{l}] in {runners:#?}"))
     };
     let used = by_labels("linux, self-hosted");
     assert_eq!(used["status"], "in-scope");
     assert_eq!(
+        used["repositories"],
+        serde_json::json!(["acme/app", "local"])
+    );
+    assert_eq!(
         used["registered"],
         serde_json::json!(["build-1 (org acme)"])
     );
-    let idle = by_labels("gpu, self-hosted");
+    let idle = runners
+        .iter()
+        .find(|r| r["labels"] == "gpu, self-hosted")
+        .cloned()
+        .expect("the idle runner has an entry");
     assert_eq!(idle["status"], "undeclared");
     assert_eq!(idle["repositories"], serde_json::json!([]));
     let sources = v["not_examined"]["sources"].to_string();
