@@ -393,10 +393,20 @@ fn calendar(input: &NcInput<'_>, out: &mut Detected) {
 
 fn actions(input: &NcInput<'_>, out: &mut Detected) {
     for a in &input.actions {
+        // A recurrence or a failed action that a later action on the same nonconformity
+        // answers is that action's to resolve: the earlier one is not raised again.
+        let superseded = input
+            .actions
+            .iter()
+            .any(|b| b.action.nc == a.action.nc && b.action.raised_on > a.action.raised_on);
         let what = match a.status {
             ActionStatus::Overdue => "is overdue",
-            ActionStatus::NotEffective => "was completed but the nonconformity is still raised",
-            ActionStatus::Recurred => "was verified effective, but the nonconformity recurred",
+            ActionStatus::NotEffective if !superseded => {
+                "was completed but the nonconformity's evidence still fails"
+            }
+            ActionStatus::Recurred if !superseded => {
+                "was verified effective, but the nonconformity recurred"
+            }
             _ => continue,
         };
         let ca = &a.action;

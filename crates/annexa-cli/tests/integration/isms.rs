@@ -368,6 +368,37 @@ fn corrective_actions_are_verified_by_day_on_committed_evidence() {
         (Some(1), Some("not-effective")),
         "{a:#}"
     );
+    // That is itself a potential nonconformity (10.2) — until a later action on the same
+    // nonconformity answers it.
+    let raised_10_2 = || {
+        let out = annexa()
+            .args(["ncs", "--format", "json", "--ledger"])
+            .arg(&store)
+            .arg("--config")
+            .arg(&config)
+            .args(["--as-of", &just_now(5)])
+            .arg(&repo)
+            .output()
+            .expect("ncs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["nonconformities"]
+            .as_array()
+            .expect("ncs")
+            .iter()
+            .any(|n| n["id"] == "corrective-action/CA-1")
+    };
+    assert!(raised_10_2());
+    let original = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "{original}\n[[action]]\nid = \"CA-2\"\nnc = \"environment-separation/A.8.31\"\ncorrection = \"c\"\nroot-cause = \"CA-1 fixed one workflow, not the template\"\naction = \"a\"\nowner = \"o\"\nraised-on = \"{today}\"\ndue = \"{}\"\n",
+            today.tomorrow().expect("date")
+        ),
+    )
+    .expect("config");
+    assert!(!raised_10_2());
+    std::fs::write(&config, original).expect("config");
     // A run recorded now but dated long ago is kept in the ledger and counts for nothing.
     recorded("2026-01-01T00:00:00Z");
     // Fixed and committed today, but a broken run today keeps the day raised: re-running a
