@@ -159,6 +159,14 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
                     "hand-edited"
                 }
             ));
+        } else if let Some((from, to)) = &period
+            && !(p.from.get(..10).is_some_and(|f| f <= from.as_str())
+                && p.to.get(..10).is_some_and(|t| t >= to.as_str()))
+        {
+            problems.push(format!(
+                "snapshot {} covers {} .. {}, not the whole audit period {from} .. {to}",
+                s.display, p.from, p.to
+            ));
         } else {
             evidence.push(format!(
                 "snapshot {} covers {} .. {}",

@@ -794,3 +794,49 @@ fn runners_the_platform_lists_are_reconciled_with_the_pipelines() {
         "{sources}"
     );
 }
+
+/// Stage 2's operating evidence (9.1) from a collected snapshot holds only for the period it
+/// covers; a synthetic one never holds.
+#[test]
+fn a_collected_snapshot_meets_9_1_only_for_the_period_it_covers() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spec = tmp.path().join("spec.json");
+    std::fs::copy(root().join("examples/platform/github-acme.json"), &spec).expect("spec");
+    let collected = tmp.path().join("collected");
+    annexa_platform::fixture::build_as_collected(&spec, &[], &collected).expect("build");
+    let item_9_1 = |snapshot: &Path, period: &str| {
+        let out = annexa()
+            .args([
+                "assess", "--stage", "2", "--format", "json", "--as-of", AS_OF,
+            ])
+            .args(["--period", period, "--snapshot"])
+            .arg(snapshot)
+            .arg("--config")
+            .arg(root().join("examples/isms/annexa.toml"))
+            .output()
+            .expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["clause"] == "9.1")
+            .cloned()
+            .expect("9.1")
+    };
+    // The example snapshot covers 2026-07-01 .. 2026-09-30.
+    let inside = item_9_1(&collected, "2026-07-01..2026-09-30");
+    assert_eq!(inside["state"], "met", "{inside:#}");
+    let beyond = item_9_1(&collected, "2026-07-01..2026-11-25");
+    assert_eq!(beyond["state"], "not met", "{beyond:#}");
+    assert!(
+        beyond.to_string().contains("not the whole audit period"),
+        "{beyond:#}"
+    );
+    let synthetic = item_9_1(
+        &root().join("examples/platform/github-acme"),
+        "2026-07-01..2026-09-30",
+    );
+    assert_eq!(synthetic["state"], "not met", "{synthetic:#}");
+    assert!(synthetic.to_string().contains("synthetic"), "{synthetic:#}");
+}
