@@ -184,11 +184,7 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                 statement: format!(
                     "No supplier register exists ([[supplier]]), yet the estate uses {} third-party component(s) and service(s) from {} publisher(s).",
                     s.discovered.len(),
-                    s.discovered
-                        .iter()
-                        .map(|c| c.publisher.as_str())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len()
+                    crate::suppliers::publishers(&s.discovered)
                 ),
                 evidence: unregistered_evidence(s),
                 grade: Grade::Major,
@@ -208,11 +204,7 @@ fn suppliers(input: &NcInput<'_>, out: &mut Detected) {
                 requirement: Requirement::Clause(Clause::C6_1_3),
                 statement: format!(
                     "{} publisher(s) of components the estate uses are not in the supplier register.",
-                    s.unregistered
-                        .iter()
-                        .map(|c| c.publisher.as_str())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len()
+                    crate::suppliers::publishers(&s.unregistered)
                 ),
                 evidence: unregistered_evidence(s),
                 grade: Grade::Minor,

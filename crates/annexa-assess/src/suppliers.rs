@@ -73,6 +73,15 @@ use std::collections::BTreeMap;
 
 use globset::GlobBuilder;
 
+/// How many distinct publishers the components come from.
+pub fn publishers(components: &[Component]) -> usize {
+    components
+        .iter()
+        .map(|c| c.publisher.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 /// `YYYY-MM-DD` one year before `today` (29 February → 28 February).
 pub(crate) fn year_before(today: &str) -> String {
     let (y, rest) = today.split_at(4.min(today.len()));

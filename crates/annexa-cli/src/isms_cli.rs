@@ -188,22 +188,29 @@ fn since_review(g: &Gathered) -> anyhow::Result<Option<SinceReview>> {
     let (Some(review), Some(path)) = (last_review(&g.isms), g.ledger_path.as_deref()) else {
         return Ok(None);
     };
-    if !(annexa_ledger::Ledger::is_url(path) || path.is_file()) {
-        return Ok(None);
-    }
-    let ledger = crate::ledger_cli::open(path)?;
-    if !ledger.verify(None)?.ok() {
-        eprintln!(
-            "annexa: warning: {}: the evidence ledger does not verify; changes since the last review are not shown",
-            path.display()
-        );
-        return Ok(None);
-    }
+    let opened;
+    let ledger = match &g.ledger {
+        Some(l) => l,
+        None => match crate::report_cli::verified_ledger(path)? {
+            Ok(l) => {
+                opened = l;
+                &opened
+            }
+            Err(why) => {
+                if annexa_ledger::Ledger::is_url(path) || path.is_file() {
+                    eprintln!(
+                        "annexa: warning: {why}; changes since the last review are not shown"
+                    );
+                }
+                return Ok(None);
+            }
+        },
+    };
     let Some(base) = ledger
         .runs()?
         .into_iter()
         .filter(|r| r.header.as_of.get(..10).is_some_and(|d| d <= review))
-        .filter(|r| !crate::report_cli::backdated(&r.header.as_of, &r.header.recorded_at))
+        .filter(|r| !annexa_ledger::history::backdated(&r.header))
         .max_by(|a, b| (&a.header.as_of, a.header.seq).cmp(&(&b.header.as_of, b.header.seq)))
     else {
         return Ok(None);
@@ -276,14 +283,6 @@ pub fn review(args: IsmsArgs) -> anyhow::Result<ExitCode> {
     };
     emit(&args.output, &text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Distinct publishers among components.
-fn publishers(list: &[annexa_assess::suppliers::Component]) -> usize {
-    list.iter()
-        .map(|c| c.publisher.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
 }
 
 /// The date of the last management review held (calendar), if any.
@@ -361,8 +360,8 @@ fn review_markdown(g: &Gathered, since: Option<&SinceReview>) -> String {
         g.result.repositories.len(),
         g.result.snapshots.len(),
         v.suppliers.discovered.len(),
-        publishers(&v.suppliers.discovered),
-        publishers(&v.suppliers.unregistered),
+        annexa_assess::suppliers::publishers(&v.suppliers.discovered),
+        annexa_assess::suppliers::publishers(&v.suppliers.unregistered),
     );
     match (since, last_review(v)) {
         (Some(d), Some(review)) => {

@@ -175,38 +175,32 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some((from, to)) = &period {
-        match ledger_path
-            .as_deref()
-            .filter(|p| annexa_ledger::Ledger::is_url(p) || p.is_file())
-        {
-            None => problems.push(
-                "--period given, but no evidence ledger (--ledger or [evidence] store)".into(),
+        let ledger = match ledger_path.as_deref() {
+            None => Err(
+                "--period given, but no evidence ledger (--ledger or [evidence] store)".to_owned(),
             ),
-            Some(p) => {
-                let l = crate::ledger_cli::open(p)?;
-                if !l.verify(None)?.ok() {
-                    problems.push(format!(
-                        "{}: the evidence ledger does not verify (`annexa evidence verify`)",
-                        p.display()
+            Some(p) => crate::report_cli::verified_ledger(p)?,
+        };
+        match ledger {
+            Err(why) => problems.push(why),
+            Ok(l) => {
+                let m = crate::report_cli::monitoring(&l, from, to, &as_of)?;
+                let long: Vec<String> = m
+                    .gaps
+                    .iter()
+                    .filter(|g| g.2 >= annexa_assess::ncs::MONITORING_GAP_DAYS)
+                    .map(|(a, b, n)| format!("{a} to {b} ({n} days)"))
+                    .collect();
+                if m.runs > 0 && long.is_empty() {
+                    evidence.push(format!(
+                        "{} recorded run(s) over {} .. {}, no {} days or more without one",
+                        m.runs,
+                        m.from,
+                        m.to,
+                        annexa_assess::ncs::MONITORING_GAP_DAYS
                     ));
-                } else {
-                    let m = crate::report_cli::monitoring(&l, from, to, &as_of)?;
-                    let long: Vec<String> = m
-                        .gaps
-                        .iter()
-                        .filter(|g| g.2 >= annexa_assess::ncs::MONITORING_GAP_DAYS)
-                        .map(|(a, b, n)| format!("{a} to {b} ({n} days)"))
-                        .collect();
-                    if m.runs > 0 && long.is_empty() {
-                        evidence.push(format!(
-                            "{} recorded run(s) over {} .. {}, no {} days or more without one",
-                            m.runs,
-                            m.from,
-                            m.to,
-                            annexa_assess::ncs::MONITORING_GAP_DAYS
-                        ));
-                    } else if m.runs == 0 {
-                        problems.push(format!(
+                } else if m.runs == 0 {
+                    problems.push(format!(
                             "no recorded run over {} .. {} is monitoring evidence{}",
                             m.from,
                             m.to,
@@ -219,15 +213,14 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
                                 String::new()
                             }
                         ));
-                    } else {
-                        problems.push(format!(
-                            "{} recorded run(s) over {} .. {}, but none from {}",
-                            m.runs,
-                            m.from,
-                            m.to,
-                            long.join(", ")
-                        ));
-                    }
+                } else {
+                    problems.push(format!(
+                        "{} recorded run(s) over {} .. {}, but none from {}",
+                        m.runs,
+                        m.from,
+                        m.to,
+                        long.join(", ")
+                    ));
                 }
             }
         }

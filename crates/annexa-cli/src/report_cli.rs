@@ -71,6 +71,8 @@ pub(crate) struct Gathered {
     pub as_of: String,
     /// The evidence ledger given or configured, whether or not it was read.
     pub ledger_path: Option<PathBuf>,
+    /// That ledger, when this run read it (it exists and verifies).
+    pub ledger: Option<annexa_ledger::Ledger>,
 }
 
 /// `FROM..TO` as two dates.
@@ -175,19 +177,23 @@ pub(crate) fn gather(
     // or corrective actions to verify. A ledger that does not verify is not used.
     let wanted = period.is_some() || !actions_written.is_empty();
     let ledger = match &ledger_path {
-        Some(p) if wanted && (annexa_ledger::Ledger::is_url(p) || p.is_file()) => {
-            let l = crate::ledger_cli::open(p)?;
-            let v = l.verify(None)?;
-            if v.ok() {
-                Some(l)
-            } else {
-                eprintln!(
-                    "annexa: warning: {}: the evidence ledger does not verify (`annexa evidence verify`); its runs are not used as monitoring or verification evidence",
-                    p.display()
-                );
+        Some(p) if wanted => match verified_ledger(p)? {
+            Ok(l) => Some(l),
+            // A ledger named on the command line must be there.
+            Err(why) if ledger.is_some() && !(annexa_ledger::Ledger::is_url(p) || p.is_file()) => {
+                return Err(usage(format!(
+                    "{why} (record runs with `annexa scan --record`)"
+                )));
+            }
+            Err(why) => {
+                if annexa_ledger::Ledger::is_url(p) || p.is_file() {
+                    eprintln!(
+                        "annexa: warning: {why}; its runs are not used as monitoring or verification evidence"
+                    );
+                }
                 None
             }
-        }
+        },
         Some(p) if ledger.is_some() && !(annexa_ledger::Ledger::is_url(p) || p.is_file()) => {
             return Err(usage(format!(
                 "{}: no evidence ledger here (record runs with `annexa scan --record`)",
@@ -310,6 +316,7 @@ pub(crate) fn gather(
         isms,
         as_of,
         ledger_path,
+        ledger,
     })
 }
 
@@ -322,7 +329,7 @@ pub(crate) fn monitoring(
     to: &str,
     as_of: &str,
 ) -> anyhow::Result<ncs::Monitoring> {
-    use annexa_ledger::history::{Period, gaps, runs_in};
+    use annexa_ledger::history::Period;
     let until = as_of.get(..10).unwrap_or(to).min(to);
     let mut period = Period::parse(&format!("{from}..{to}")).map_err(usage)?;
     if let Ok(d) = until.parse::<jiff::civil::Date>()
@@ -331,63 +338,37 @@ pub(crate) fn monitoring(
         period.to = d.max(period.from);
     }
     let cutoff: jiff::Timestamp = as_of.parse().map_err(|e| usage(format!("--as-of: {e}")))?;
-    let mut runs = Vec::new();
-    let mut not_evidence = 0usize;
-    for h in runs_in(ledger, &period)? {
-        if !h
-            .as_of
-            .parse::<jiff::Timestamp>()
-            .is_ok_and(|t| t <= cutoff)
-        {
-            continue;
-        }
-        if run_is_evidence(ledger, &h)? {
-            runs.push(h);
-        } else {
-            not_evidence += 1;
-        }
-    }
-    let mut stretches: Vec<(String, String, usize)> = Vec::new();
-    let mut last: Option<jiff::civil::Date> = None;
-    for d in gaps(&runs, &period) {
-        match (stretches.last_mut(), last) {
-            (Some(s), Some(l)) if l.tomorrow().ok() == Some(d) => {
-                s.1 = d.to_string();
-                s.2 += 1;
-            }
-            _ => stretches.push((d.to_string(), d.to_string(), 1)),
-        }
-        last = Some(d);
-    }
+    let c = annexa_ledger::history::coverage(ledger, &period, cutoff)?;
     Ok(ncs::Monitoring {
         from: from.to_owned(),
         to: period.to.to_string(),
-        runs: runs.len(),
-        gaps: stretches,
-        not_evidence,
+        runs: c.runs,
+        gaps: c
+            .gaps
+            .into_iter()
+            .map(|(a, b, n)| (a.to_string(), b.to_string(), n))
+            .collect(),
+        not_evidence: c.not_evidence,
     })
 }
 
-/// Whether a recorded run is monitoring evidence for the day it names: recorded within a day
-/// of its as-of (not backdated), over a committed repository or a collected (not synthetic,
-/// not hand-edited) platform snapshot.
-fn run_is_evidence(
-    ledger: &annexa_ledger::Ledger,
-    h: &annexa_ledger::record::RunHeader,
-) -> anyhow::Result<bool> {
-    if backdated(&h.as_of, &h.recorded_at) {
-        return Ok(false);
+/// The evidence ledger at `path` when it exists and verifies; otherwise why not (no ledger
+/// there, or it does not verify), for the caller to say where it matters.
+pub(crate) fn verified_ledger(
+    path: &Path,
+) -> anyhow::Result<Result<annexa_ledger::Ledger, String>> {
+    if !(annexa_ledger::Ledger::is_url(path) || path.is_file()) {
+        return Ok(Err(format!("{}: no evidence ledger here", path.display())));
     }
-    if h.repositories
-        .iter()
-        .any(|r| !r.dirty && r.commit.is_some())
-    {
-        return Ok(true);
-    }
-    Ok(ledger
-        .inputs(h.seq)?
-        .iter()
-        .any(|i| i.path == "snapshot.json" && i.provenance == "system-collected"))
+    let l = crate::ledger_cli::open(path)?;
+    Ok(if l.verify(None)?.ok() {
+        Ok(l)
+    } else {
+        Err(format!(
+            "{}: the evidence ledger does not verify (`annexa evidence verify`)",
+            path.display()
+        ))
+    })
 }
 
 /// One recorded run as action verification needs it.
@@ -400,17 +381,6 @@ pub(crate) struct RecordedRun {
     backdated: bool,
     /// Each observation's check, outcome, provenance and subject key.
     items: Vec<(String, String, String, String)>,
-}
-
-/// A run is backdated when it was recorded more than a day after the point in time it claims.
-pub(crate) fn backdated(as_of: &str, recorded_at: &str) -> bool {
-    match (
-        as_of.parse::<jiff::Timestamp>(),
-        recorded_at.parse::<jiff::Timestamp>(),
-    ) {
-        (Ok(a), Ok(r)) => r.duration_since(a) > jiff::SignedDuration::from_hours(24),
-        _ => true,
-    }
 }
 
 /// Every recorded run up to the report's as-of, oldest first, read once.
@@ -437,7 +407,7 @@ fn recorded_history(
             at,
             as_of: h.as_of.clone(),
             seq: h.seq,
-            backdated: backdated(&h.as_of, &h.recorded_at),
+            backdated: annexa_ledger::history::backdated(h),
             items,
         });
     }

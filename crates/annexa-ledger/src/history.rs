@@ -258,3 +258,83 @@ mod tests {
         assert!(Period::parse("yesterday").is_err());
     }
 }
+
+/// Whether a run was recorded more than a day after the point in time it claims (`--as-of`):
+/// a scan of later files dated back, never evidence of the day it names.
+pub fn backdated(h: &RunHeader) -> bool {
+    match (
+        h.as_of.parse::<jiff::Timestamp>(),
+        h.recorded_at.parse::<jiff::Timestamp>(),
+    ) {
+        (Ok(a), Ok(r)) => r.duration_since(a) > jiff::SignedDuration::from_hours(24),
+        _ => true,
+    }
+}
+
+/// Whether a recorded run is monitoring evidence for the day it names: not backdated, and over
+/// a committed repository or a collected (not synthetic, not hand-edited) platform snapshot.
+pub fn is_evidence(ledger: &Ledger, h: &RunHeader) -> Result<bool, LedgerError> {
+    if backdated(h) {
+        return Ok(false);
+    }
+    if h.repositories
+        .iter()
+        .any(|r| !r.dirty && r.commit.is_some())
+    {
+        return Ok(true);
+    }
+    Ok(ledger
+        .inputs(h.seq)?
+        .iter()
+        .any(|i| i.path == "snapshot.json" && i.provenance == "system-collected"))
+}
+
+/// The recorded runs covering a period as monitoring evidence.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Runs that are evidence ([`is_evidence`]), and those left out.
+    pub runs: usize,
+    pub not_evidence: usize,
+    /// Stretches of consecutive days with no evidence run: (first day, last day, days).
+    pub gaps: Vec<(jiff::civil::Date, jiff::civil::Date, usize)>,
+}
+
+/// The coverage of `period` by runs dated up to `cutoff` (a run dated after it is not
+/// evidence for a report as of `cutoff`).
+pub fn coverage(
+    ledger: &Ledger,
+    period: &Period,
+    cutoff: jiff::Timestamp,
+) -> Result<Coverage, LedgerError> {
+    let mut runs = Vec::new();
+    let mut not_evidence = 0usize;
+    for h in runs_in(ledger, period)? {
+        if !h
+            .as_of
+            .parse::<jiff::Timestamp>()
+            .is_ok_and(|t| t <= cutoff)
+        {
+            continue;
+        }
+        if is_evidence(ledger, &h)? {
+            runs.push(h);
+        } else {
+            not_evidence += 1;
+        }
+    }
+    let mut stretches: Vec<(jiff::civil::Date, jiff::civil::Date, usize)> = Vec::new();
+    for d in gaps(&runs, period) {
+        match stretches.last_mut() {
+            Some(s) if s.1.tomorrow().ok() == Some(d) => {
+                s.1 = d;
+                s.2 += 1;
+            }
+            _ => stretches.push((d, d, 1)),
+        }
+    }
+    Ok(Coverage {
+        runs: runs.len(),
+        not_evidence,
+        gaps: stretches,
+    })
+}
